@@ -1,0 +1,99 @@
+"""Sparetime: a distance-learning course platform for IT freelancers."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from lms.config import DefaultConfig
+from lms.extensions import csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config=None):
+    """Build the app: defaults, then instance/config.py, then LMS_* / DATABASE_URL, then test_config."""
+    instance_path = Path(
+        (test_config or {}).get("INSTANCE_PATH") or os.environ.get("LMS_INSTANCE_PATH") or PROJECT_ROOT / "instance"
+    )
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    instance_path.mkdir(parents=True, exist_ok=True)
+
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env(prefix="LMS")
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if test_config:
+        app.config.update(test_config)
+
+    _finish_config(app, instance_path)
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from lms import cli, errors, security, templating
+
+    templating.init_app(app)
+    errors.init_app(app)
+    security.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _finish_config(app, instance_path):
+    config = app.config
+    config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance_path / 'lms.sqlite'}")
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgres://"):
+        config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + config["SQLALCHEMY_DATABASE_URI"][11:]
+    config["UPLOAD_FOLDER"] = config.get("UPLOAD_FOLDER") or str(instance_path / "uploads")
+    config["MAIL_OUTBOX"] = config.get("MAIL_OUTBOX") or str(instance_path / "outbox")
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _load_or_create_secret_key(instance_path / "secret_key")
+    if config.get("PREFERRED_URL_SCHEME") == "https":
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def _load_or_create_secret_key(path):
+    """Keep a generated key in instance/ (mode 0600) so sessions survive restarts without a secret in the repo."""
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def _init_extensions(app):
+    from lms import models  # noqa: F401  (registers every table on db.metadata)
+    from lms.database import configure_engine_events
+
+    db.init_app(app)
+    configure_engine_events()
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+
+
+def _register_blueprints(app):
+    from lms.admin.views import bp as admin_bp
+    from lms.auth.views import bp as auth_bp
+    from lms.main.views import bp as main_bp
+    from lms.notifications.views import bp as notifications_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(notifications_bp, url_prefix="/notifications")

@@ -1,0 +1,104 @@
+"""Admin: users and roles, deactivation, and the audit log of staff actions."""
+
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+
+from lms.admin.forms import RoleForm
+from lms.auth import services as accounts
+from lms.auth.forms import ButtonForm
+from lms.extensions import db
+from lms.models import AuditEntry, User
+from lms.notify import audit
+
+bp = Blueprint("admin", __name__)
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.get("/users")
+@admin_required
+def users():
+    q = request.args.get("q", "").strip()[:100]
+    query = select(User).order_by(User.created_at.desc(), User.id.desc())
+    if q:
+        pattern = f"%{q.lower()}%"
+        query = query.where(or_(User.email.ilike(pattern), User.display_name.ilike(pattern)))
+    page = db.paginate(query, per_page=25, error_out=False)
+    return render_template("admin/users.html", page=page, q=q, role_form=RoleForm(), button=ButtonForm())
+
+
+@bp.post("/users/<int:user_id>/role")
+@admin_required
+def set_role(user_id):
+    user = db.get_or_404(User, user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if user.id == current_user.id and form.role.data != "admin":
+        flash("You cannot remove your own admin role; ask another admin.", "error")
+        return redirect(url_for("admin.users"))
+    previous = user.role
+    accounts.set_role(user, form.role.data)
+    audit(current_user, "role.change", target=user, detail=f"{user.email}: {previous} -> {user.role}")
+    db.session.commit()
+    flash(f"{user.display_name} is now {user.role}.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@admin_required
+def deactivate(user_id):
+    user = db.get_or_404(User, user_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    if user.id == current_user.id:
+        flash("You cannot deactivate your own account.", "error")
+        return redirect(url_for("admin.users"))
+    accounts.deactivate(user)
+    audit(current_user, "user.deactivate", target=user, detail=user.email)
+    db.session.commit()
+    flash(f"{user.display_name} is deactivated and logged out everywhere.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@admin_required
+def reactivate(user_id):
+    user = db.get_or_404(User, user_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    accounts.reactivate(user)
+    audit(current_user, "user.reactivate", target=user, detail=user.email)
+    db.session.commit()
+    flash(f"{user.display_name} can log in again.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/audit")
+@admin_required
+def audit_log():
+    action = request.args.get("action", "").strip()[:60]
+    actor = request.args.get("actor", "").strip()[:100]
+    query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    if action:
+        query = query.where(AuditEntry.action.startswith(action))
+    if actor:
+        query = query.join(User, User.id == AuditEntry.actor_id).where(
+            or_(User.email.ilike(f"%{actor.lower()}%"), User.display_name.ilike(f"%{actor}%"))
+        )
+    actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
+    page = db.paginate(query, per_page=50, error_out=False)
+    return render_template("admin/audit.html", page=page, action=action, actor=actor, actions=actions)
+

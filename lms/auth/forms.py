@@ -1,0 +1,92 @@
+"""Account forms. Every POST, one-button ones included, goes through a FlaskForm for CSRF."""
+
+from zoneinfo import available_timezones
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, NumberRange, Optional, ValidationError
+
+from lms.models.user import EMAIL_PREFERENCES
+
+MIN_PASSWORD = 10
+PASSWORD_LENGTH = Length(min=MIN_PASSWORD, max=1000, message=f"Use at least {MIN_PASSWORD} characters (and at most 1000).")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+TIMEZONES = sorted(available_timezones() | {"UTC"})
+
+
+def _no_control_characters(form, field):
+    if field.data and any(ord(ch) < 32 and ch not in "\r\n\t" for ch in field.data):
+        raise ValidationError("Please remove control characters.")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", filters=[_strip], validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
+    remember = BooleanField("Keep me logged in on this device")
+
+
+class RegisterForm(FlaskForm):
+    display_name = StringField(
+        "Display name", validators=[DataRequired(), Length(max=80), _no_control_characters],
+        description="Shown to peers in discussions. You can change it later.",
+    )  # fmt: skip
+    email = EmailField("E-mail", filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(
+        "Password", validators=[DataRequired(), PASSWORD_LENGTH],
+        description=f"At least {MIN_PASSWORD} characters. A passphrase is easiest to remember.",
+    )  # fmt: skip
+    confirm = PasswordField(
+        "Repeat password", validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")]
+    )
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField("E-mail", filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password", validators=[DataRequired(), PASSWORD_LENGTH],
+        description=f"At least {MIN_PASSWORD} characters.",
+    )  # fmt: skip
+    confirm = PasswordField(
+        "Repeat new password", validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")]
+    )
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=1000)])
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField("Display name", validators=[DataRequired(), Length(max=80), _no_control_characters])
+    headline = StringField(
+        "Headline", validators=[Optional(), Length(max=120), _no_control_characters],
+        description='One line about your work, e.g. "Freelance React developer, Berlin".',
+    )  # fmt: skip
+    bio = TextAreaField("About you", validators=[Optional(), Length(max=2000)])
+    skills = StringField(
+        "Skills", validators=[Optional(), Length(max=300), _no_control_characters],
+        description="Comma-separated, e.g. negotiation, client communication.",
+    )  # fmt: skip
+    timezone = SelectField("Time zone", choices=[(tz, tz) for tz in TIMEZONES], default="UTC")
+    website = StringField(
+        "Website or LinkedIn", validators=[Optional(), Length(max=300), URL(require_tld=True)],
+        description="Shown only to peers you have connected with.",
+    )  # fmt: skip
+    profile_visible = BooleanField("Show me in course people lists so peers can find and connect with me")
+    weekly_goal_minutes = IntegerField(
+        "Weekly learning goal (minutes)", validators=[DataRequired(), NumberRange(min=5, max=3000)], default=60
+    )
+    email_preference = SelectField(
+        "E-mail me about replies and mentions",
+        choices=[(p, {"immediately": "Immediately", "daily": "Daily digest", "weekly": "Weekly digest",
+                      "never": "Never"}[p]) for p in EMAIL_PREFERENCES],
+    )  # fmt: skip
+
+
+class ButtonForm(FlaskForm):
+    """A one-button POST (logout, approve, delete): only the CSRF token."""

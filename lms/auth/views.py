@@ -1,0 +1,189 @@
+"""Accounts: register, login, logout, password reset and change, profile."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from lms.auth import services
+from lms.auth.forms import (
+    ButtonForm,
+    ChangePasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
+from lms.extensions import db
+from lms.mail import send_mail
+from lms.models import User
+from lms.throttle import is_throttled, record_hit, reset
+from lms.urls import next_from_request
+
+bp = Blueprint("auth", __name__)
+
+INVALID_LOGIN = "That e-mail and password do not match an account. Check both, or reset your password."
+
+
+def _start_session(user, remember):
+    # A fresh session on login: nothing from before (e.g. a planted session id or CSRF token) carries over.
+    session.clear()
+    login_user(user, remember=remember)
+    services.record_login(user)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        email = services.normalize_email(form.email.data)
+        if is_throttled("RESET_REQUEST_LIMIT", f"register:{email}"):
+            abort(429)
+        record_hit("RESET_REQUEST_LIMIT", f"register:{email}")
+        # The same answer whether or not the address has an account, so nobody can probe for members.
+        token = services.make_registration_token(form.display_name.data, email, form.password.data)
+        if services.find_user_by_email(email) is None:
+            link = url_for("auth.confirm_registration", token=token, _external=True)
+            send_mail(email, "Finish creating your Sparetime account",
+                      f"Hello {form.display_name.data.strip()},\n\nOpen this link to finish creating your "
+                      f"account:\n\n{link}\n\nThe link works for 7 days. If you did not sign up, ignore this "
+                      "e-mail.\n")  # fmt: skip
+        else:
+            link = url_for("auth.reset_request", _external=True)
+            send_mail(email, "You already have a Sparetime account",
+                      "Someone (hopefully you) tried to register with this e-mail address, which already has "
+                      f"an account. Log in, or reset your password here:\n\n{link}\n")  # fmt: skip
+        return render_template("auth/check_email.html", email=email, purpose="register")
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+def confirm_registration(token):
+    form = ButtonForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            user = services.create_user_from_token(token)
+        except services.AccountError as error:
+            flash(str(error), "error")
+            return redirect(url_for("auth.login"))
+        db.session.commit()
+        _start_session(user, remember=False)
+        db.session.commit()
+        flash(f"Welcome to Sparetime, {user.display_name}! Your account is ready.", "success")
+        return redirect(url_for("main.index"))
+    # A GET only shows the button: mail scanners that open links must not create accounts.
+    return render_template("auth/confirm_registration.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(next_from_request())
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = services.normalize_email(form.email.data)
+        if is_throttled("LOGIN_FAILURE_LIMIT", email):
+            abort(429, "Too many failed attempts for this account. Please wait 15 minutes or reset your password.")
+        user = services.authenticate(email, form.password.data)
+        if user is None:
+            record_hit("LOGIN_FAILURE_LIMIT", email)
+            form.password.errors.append(INVALID_LOGIN)
+        elif not user.active:
+            form.email.errors.append("This account has been deactivated. Please contact the Sparetime team.")
+        else:
+            reset("LOGIN_FAILURE_LIMIT", email)
+            _start_session(user, remember=form.remember.data)
+            db.session.commit()
+            flash(f"Welcome back, {user.display_name}.", "success")
+            return redirect(next_from_request())
+    return render_template("auth/login.html", form=form, next=request.args.get("next", ""))
+
+
+@bp.post("/logout")
+def logout():
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    logout_user()
+    session.clear()
+    flash("You are logged out. See you in your next spare moment.", "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        email = services.normalize_email(form.email.data)
+        if is_throttled("RESET_REQUEST_LIMIT", email) or is_throttled("RESET_REQUEST_LIMIT", request.remote_addr):
+            abort(429)
+        record_hit("RESET_REQUEST_LIMIT", email)
+        record_hit("RESET_REQUEST_LIMIT", request.remote_addr)
+        user = services.find_user_by_email(email)
+        if user is not None and user.active:
+            link = url_for("auth.reset_password", token=services.make_reset_token(user), _external=True)
+            minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+            send_mail(user.email, "Reset your Sparetime password",
+                      f"Hello {user.display_name},\n\nOpen this link to choose a new password:\n\n{link}\n\n"
+                      f"It works once, for {minutes} minutes. If you did not ask for it, ignore this e-mail.\n")  # fmt: skip
+        return render_template("auth/check_email.html", email=email, purpose="reset")
+    return render_template("auth/reset_request.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    try:
+        user = services.user_for_reset_token(token)
+    except services.AccountError as error:
+        flash(str(error), "error")
+        return redirect(url_for("auth.reset_request"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.change_password(user, form.password.data)
+        db.session.commit()
+        logout_user()
+        flash("Your password is changed and every other session has ended. Please log in.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current_password.data):
+            form.current_password.errors.append("That is not your current password.")
+        else:
+            services.change_password(current_user, form.password.data)
+            db.session.commit()
+            # Keep this browser logged in with the new session token; all others are now invalid.
+            login_user(current_user, remember=bool(request.cookies.get(current_app.config.get(
+                "REMEMBER_COOKIE_NAME", "remember_token"))))  # fmt: skip
+            flash("Password changed. You were logged out everywhere else.", "success")
+            return redirect(url_for("auth.profile"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        form.populate_obj(current_user)
+        current_user.display_name = current_user.display_name.strip()
+        current_user.skills = ", ".join(s.strip() for s in (form.skills.data or "").split(",") if s.strip())
+        db.session.commit()
+        flash("Profile saved.", "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form)
+
+
+@bp.get("/people/<int:user_id>")
+@login_required
+def public_profile(user_id):
+    user = db.get_or_404(User, user_id)
+    if not user.active:
+        abort(404)
+    return render_template("auth/public_profile.html", person=user)

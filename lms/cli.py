@@ -1,0 +1,57 @@
+"""`flask --app run ...` commands: create-admin, seed-demo (feature modules add their own)."""
+
+import sys
+
+import click
+from flask import current_app
+
+from lms.extensions import db
+
+
+def init_app(app):
+    app.cli.add_command(create_admin_command)
+    app.cli.add_command(seed_demo_command)
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Admin", help="Display name for a new account.")
+def create_admin_command(email, name):
+    """Create an admin account, or make an existing account admin. Password from a prompt or stdin."""
+    from lms.auth import services
+    from lms.auth.forms import MIN_PASSWORD
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < MIN_PASSWORD:
+        raise click.ClickException(f"The password must have at least {MIN_PASSWORD} characters.")
+    user = services.find_user_by_email(email)
+    if user is None:
+        user = services.create_user(email, name, password, role="admin")
+        click.echo(f"Created admin {user.email}.")
+    else:
+        user.role = "admin"
+        services.change_password(user, password)
+        click.echo(f"{user.email} is now an admin with the new password.")
+    db.session.commit()
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no users yet (used by the set-up script).")
+def seed_demo_command(if_empty):
+    """Load the demo accounts and content (safe to run again: nothing is duplicated)."""
+    from sqlalchemy import func, select
+
+    from lms.demo import seed_demo
+    from lms.models import User
+
+    if if_empty and db.session.scalar(select(func.count(User.id))):
+        click.echo("The database already has accounts; demo data not loaded.")
+        return
+    created = seed_demo()
+    db.session.commit()
+    password = current_app.config["DEMO_PASSWORD"]
+    click.echo("Demo data is ready." if created else "Demo data was already there; nothing changed.")
+    click.echo(f"Demo logins (password: {password}): learner@example.com, instructor@example.com, admin@example.com")

@@ -1,0 +1,41 @@
+"""Default settings. Never secrets: SECRET_KEY is generated into instance/ on first run."""
+
+from datetime import timedelta
+
+
+class DefaultConfig:
+    # SQLALCHEMY_DATABASE_URI is filled in by create_app (instance/lms.sqlite unless DATABASE_URL is set).
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    # Secure cookies are switched on when PREFERRED_URL_SCHEME is https (see create_app).
+    PREFERRED_URL_SCHEME = "http"
+
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a clock: long lessons do not expire forms
+
+    MAX_CONTENT_LENGTH = 50 * 1024 * 1024
+    UPLOAD_FOLDER = None  # defaults to instance/uploads
+
+    MAIL_SERVER = None  # when set, mail goes out by SMTP; otherwise to instance/outbox/
+    MAIL_PORT = 587
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_USE_TLS = True
+    MAIL_DEFAULT_SENDER = "Sparetime <no-reply@sparetime.local>"
+    MAIL_OUTBOX = None  # defaults to instance/outbox
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_FAILURE_LIMIT = "10 per 15 minutes"
+    RESET_REQUEST_LIMIT = "5 per hour"
+    ENROL_KEY_FAILURE_LIMIT = "10 per 15 minutes"
+    POSTING_LIMIT = "20 per 10 minutes"
+
+    PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds
+    PEER_REVIEW_DEADLINE_HOURS = 48
+    DEMO_PASSWORD = "sparetime-demo"

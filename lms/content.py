@@ -1,0 +1,82 @@
+"""The one place where user-written Markdown becomes HTML: markdown-it-py, then a bleach allow-list."""
+
+import math
+import re
+
+import bleach
+from bleach.linkifier import Linker
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+ALLOWED_TAGS = frozenset(
+    {
+        "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "del", "s",
+        "ul", "ol", "li", "a", "img", "code", "pre", "blockquote",
+        "table", "thead", "tbody", "tr", "th", "td",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": ["href", "title"],
+    "img": ["src", "alt", "title"],
+    "code": ["class"],
+    "th": ["style"],
+    "td": ["style"],
+    "ol": ["start"],
+}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+_ALIGN_STYLE = re.compile(r"^text-align:(left|right|center)$")
+
+_markdown = MarkdownIt("commonmark", {"linkify": False, "html": True}).enable("table").enable("strikethrough")
+
+
+def _filter_attributes(tag, name, value):
+    if name in ALLOWED_ATTRIBUTES.get(tag, ()):
+        if name == "style":
+            return bool(_ALIGN_STYLE.match(value.replace(" ", "")))
+        if name == "class":
+            return value.startswith("language-")
+        if tag == "img" and name == "src":
+            # Images only from our own uploads or over https: no data:, no javascript:.
+            return value.startswith(("/", "https://")) and not value.startswith("//")
+        return True
+    return False
+
+
+def _set_link_rel(rel):
+    def callback(attrs, new=False):
+        href = attrs.get((None, "href"), "")
+        if href.startswith(("http://", "https://", "mailto:")):
+            attrs[(None, "rel")] = rel
+        return attrs
+
+    return callback
+
+
+_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS, attributes=_filter_attributes, protocols=ALLOWED_PROTOCOLS, strip=True, strip_comments=True
+)
+_LINKERS = {}
+
+
+def render_markdown(source: str, *, ugc: bool = False) -> Markup:
+    """Render Markdown and sanitize it. Links get rel="nofollow noopener" (plus "ugc" for peer posts)."""
+    html = _markdown.render(source or "")
+    cleaned = _cleaner.clean(html)
+    rel = "nofollow ugc noopener" if ugc else "nofollow noopener"
+    linker = _LINKERS.get(rel)
+    if linker is None:
+        linker = _LINKERS[rel] = Linker(callbacks=[_set_link_rel(rel)], skip_tags={"pre", "code"}, parse_email=False)
+    return Markup(linker.linkify(cleaned))
+
+
+def estimate_minutes(markdown_source: str, video_minutes: int = 0) -> int:
+    """About 200 words a minute, plus the video, never less than one minute."""
+    words = len(re.findall(r"\w+", markdown_source or ""))
+    return max(1, math.ceil(words / 200) + (video_minutes or 0))
+
+
+def plain_text(markdown_source: str, limit: int = 200) -> str:
+    """A short text excerpt of Markdown, for cards and notifications."""
+    text = bleach.clean(_markdown.render(markdown_source or ""), tags=set(), strip=True)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,98 @@
+"""Accounts: users with roles and profile, and the audit log of staff actions."""
+
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lms.database import utcnow
+from lms.extensions import db
+
+ROLES = ("learner", "instructor", "admin")
+EMAIL_PREFERENCES = ("immediately", "daily", "weekly", "never")
+
+
+def new_session_token():
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('learner', 'instructor', 'admin')", name="role"),
+        CheckConstraint("email_preference IN ('immediately', 'daily', 'weekly', 'never')", name="email_preference"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Flask-Login's alternative id: replaced on password change or deactivation, ending every session.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    role: Mapped[str] = mapped_column(String(20), default="learner")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    headline: Mapped[str] = mapped_column(String(120), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    skills: Mapped[str] = mapped_column(String(300), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    website: Mapped[str] = mapped_column(String(300), default="")
+    profile_visible: Mapped[bool] = mapped_column(default=False)
+
+    weekly_goal_minutes: Mapped[int] = mapped_column(default=60)
+    email_preference: Mapped[str] = mapped_column(String(20), default="immediately")
+
+    def get_id(self):
+        return self.session_token
+
+    @property
+    def is_active(self):
+        return self.active
+
+    @property
+    def is_admin(self):
+        return self.role == "admin"
+
+    @property
+    def is_instructor(self):
+        return self.role in ("instructor", "admin")
+
+    @property
+    def skill_list(self):
+        return [s.strip() for s in self.skills.split(",") if s.strip()]
+
+    def set_password(self, password):
+        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.session_token = new_session_token()
+
+    def check_password(self, password):
+        return check_password_hash(self.password_hash, password)
+
+    def end_sessions(self):
+        self.session_token = new_session_token()
+
+    def __repr__(self):
+        return f"<User {self.id} {self.email}>"
+
+
+class AuditEntry(db.Model):
+    """Staff actions (role changes, moderation, removals, enrolment decisions) that admins can review."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    target_type: Mapped[str] = mapped_column(String(40), default="")
+    target_id: Mapped[int | None]
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"), index=True)
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped["User | None"] = db.relationship(lazy="joined")

@@ -1,0 +1,45 @@
+"""Tell a user something: an in-app notification, and an e-mail now when they asked for that."""
+
+from flask import current_app, url_for
+
+from lms.database import utcnow
+from lms.extensions import db
+from lms.mail import send_mail
+from lms.models import AuditEntry, Notification
+
+
+def notify(user, kind, message, url="", *, email_subject=None):
+    """Create a notification; e-mail it at once if the user's preference is "immediately".
+
+    Digest preferences leave emailed_at empty for `send-digests` to pick up later.
+    """
+    notification = Notification(user_id=user.id, kind=kind, message=message[:500], url=url[:500])
+    db.session.add(notification)
+    if user.email_preference == "immediately" and user.active:
+        link = _absolute(url)
+        send_mail(user.email, email_subject or f"Sparetime: {message[:70]}", f"{message}\n\n{link}\n")
+        notification.emailed_at = utcnow()
+    return notification
+
+
+def _absolute(url):
+    if not url or url.startswith("http"):
+        return url
+    try:
+        return url_for("main.index", _external=True).rstrip("/") + url
+    except RuntimeError:
+        return current_app.config.get("SERVER_NAME", "") + url
+
+
+def audit(actor, action, *, target=None, course=None, detail=""):
+    """Record a staff action for the admin audit log."""
+    entry = AuditEntry(
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        target_type=type(target).__name__.lower() if target is not None else "",
+        target_id=getattr(target, "id", None),
+        course_id=getattr(course, "id", None),
+        detail=detail[:500],
+    )
+    db.session.add(entry)
+    return entry

@@ -1,0 +1,74 @@
+"""Named access predicates, used by views and templates alike (registered as Jinja globals)."""
+
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.models import CourseStaff, Enrolment
+
+
+def _is_authenticated(user):
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def is_course_staff(user, course):
+    if not _is_authenticated(user):
+        return False
+    if user.is_admin:
+        return True
+    return (
+        db.session.scalar(
+            select(CourseStaff.user_id).where(CourseStaff.course_id == course.id, CourseStaff.user_id == user.id)
+        )
+        is not None
+    )
+
+
+def is_course_owner(user, course):
+    return _is_authenticated(user) and (user.is_admin or course.owner_id == user.id)
+
+
+def active_enrolment(user, course):
+    if not _is_authenticated(user):
+        return None
+    return db.session.scalar(
+        select(Enrolment).where(
+            Enrolment.course_id == course.id, Enrolment.user_id == user.id, Enrolment.status == "active"
+        )
+    )
+
+
+def is_enrolled(user, course):
+    return active_enrolment(user, course) is not None
+
+
+def can_view_course_page(user, course):
+    """Catalog page: published courses for everyone; archived ones for their learners; all for staff."""
+    if course.status == "published":
+        return True
+    if is_course_staff(user, course):
+        return True
+    return course.status == "archived" and is_enrolled(user, course)
+
+
+def can_take_course(user, course):
+    """Read lessons and take part: active learners of a published or archived course, or staff."""
+    if is_course_staff(user, course):
+        return True
+    return course.status in ("published", "archived") and is_enrolled(user, course)
+
+
+def can_moderate(user, course):
+    return is_course_staff(user, course)
+
+
+def can_create_courses(user):
+    return _is_authenticated(user) and user.is_instructor
+
+
+def register_template_globals(app):
+    app.jinja_env.globals.update(
+        is_course_staff=is_course_staff,
+        is_course_owner=is_course_owner,
+        can_moderate=can_moderate,
+        can_create_courses=can_create_courses,
+    )

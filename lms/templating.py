@@ -1,0 +1,85 @@
+"""Jinja globals and filters shared by every template."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from lms.extensions import db
+from lms.permissions import register_template_globals
+
+NAV = [
+    ("enrolment.catalog", "Courses", None),
+    ("studio.index", "Studio", "instructor"),
+    ("admin.users", "Admin", "admin"),
+]
+
+
+def has_endpoint(endpoint):
+    return endpoint in current_app.view_functions
+
+
+def nav_links(user):
+    links = []
+    for endpoint, label, needs in NAV:
+        if not has_endpoint(endpoint):
+            continue
+        if needs == "instructor" and not (user.is_authenticated and user.is_instructor):
+            continue
+        if needs == "admin" and not (user.is_authenticated and user.is_admin):
+            continue
+        links.append((endpoint, label))
+    return links
+
+
+def unread_notification_count():
+    from lms.models import Notification
+
+    if not current_user.is_authenticated:
+        return 0
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(
+            Notification.user_id == current_user.id, Notification.read_at.is_(None)
+        )
+    )
+
+
+def user_timezone(user=None):
+    user = user or current_user
+    name = getattr(user, "timezone", None) or "UTC"
+    try:
+        return ZoneInfo(name)
+    except Exception:  # an unknown zone name in old data falls back to UTC rather than failing the page
+        return ZoneInfo("UTC")
+
+
+def local_datetime(value, fmt="%d %b %Y, %H:%M"):
+    """Format a naive-UTC datetime in the viewer's time zone."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        aware = value.replace(tzinfo=ZoneInfo("UTC")).astimezone(user_timezone())
+        return aware.strftime(fmt)
+    return value.strftime("%d %b %Y")
+
+
+def local_date(value):
+    return local_datetime(value, "%d %b %Y")
+
+
+def minutes_label(minutes):
+    minutes = int(minutes or 0)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def init_app(app):
+    register_template_globals(app)
+    app.jinja_env.globals.update(
+        has_endpoint=has_endpoint, nav_links=nav_links, unread_notification_count=unread_notification_count
+    )
+    app.jinja_env.filters.update(local_datetime=local_datetime, local_date=local_date, minutes=minutes_label)

@@ -1,0 +1,28 @@
+"""Named throttles (failed logins, reset requests, enrolment keys, posting) on Flask-Limiter's storage.
+
+The storage is in-process by default and Redis when RATELIMIT_STORAGE_URI says so, so several app
+processes share the same counters.
+"""
+
+from flask import current_app
+from limits import parse
+
+from lms.extensions import limiter
+
+
+def _limit(config_name):
+    return parse(current_app.config[config_name])
+
+
+def is_throttled(config_name, key):
+    """True when the next hit for this key would exceed the configured limit."""
+    return not limiter.limiter.test(_limit(config_name), config_name, str(key).lower())
+
+
+def record_hit(config_name, key):
+    """Count one event; returns False when it went over the limit."""
+    return limiter.limiter.hit(_limit(config_name), config_name, str(key).lower())
+
+
+def reset(config_name, key):
+    limiter.limiter.clear(_limit(config_name), config_name, str(key).lower())

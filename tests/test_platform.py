@@ -1,0 +1,160 @@
+"""App-wide behaviour: health check, error pages, CSRF, roles, security headers, CLI, config."""
+
+import os
+import stat
+
+import pytest
+from sqlalchemy import select
+
+from lms import create_app
+from lms.extensions import db
+from lms.models import AuditEntry, User
+from tests.conftest import PASSWORD, make_app
+
+
+def test_healthz_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_healthz_unavailable_when_database_does_not_answer(tmp_path):
+    broken = make_app("postgresql+psycopg://postgres@127.0.0.1:1/nowhere", tmp_path / "inst")
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable"}
+
+
+def test_database_outage_page_is_friendly(tmp_path):
+    broken = make_app("postgresql+psycopg://postgres@127.0.0.1:1/nowhere", tmp_path / "inst")
+    response = broken.test_client().post("/auth/login", data={"email": "a@example.com", "password": "x" * 12})
+    assert response.status_code == 503
+    assert "Temporarily unavailable" in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_not_found_page_in_layout(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+    assert "skip-link" in response.get_data(as_text=True)
+
+
+def test_internal_error_page_hides_traceback(app, client):
+    @app.get("/boom-for-test")
+    def boom():
+        raise RuntimeError("secret detail")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = client.get("/boom-for-test")
+    assert response.status_code == 500
+    assert "secret detail" not in response.get_data(as_text=True)
+    assert "Something went wrong" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_csrf_rejects_forms_without_token(client, make_user, app_config):
+    make_user(email="lena@example.com")
+    response = client.post("/auth/login", data={"email": "lena@example.com", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "form expired" in response.get_data(as_text=True)
+    page = client.get("/auth/login").get_data(as_text=True)
+    assert 'name="csrf_token"' in page
+
+
+def test_admin_pages_need_admin(client, make_user, login):
+    learner = make_user()
+    instructor = make_user(role="instructor")
+    assert client.get("/admin/users").status_code == 302
+    login(learner)
+    assert client.get("/admin/users").status_code == 403
+    client.post("/auth/logout")
+    login(instructor)
+    assert client.get("/admin/users").status_code == 403
+    assert client.post(f"/admin/users/{learner.id}/role", data={"role": "admin"}).status_code == 403
+    db.session.refresh(learner)
+    assert learner.role == "learner"
+
+
+def test_admin_grants_instructor_role_and_it_is_audited(client, make_user, login):
+    admin = make_user(role="admin")
+    user = make_user(name="Future Teacher")
+    login(admin)
+    assert "Future Teacher" in client.get("/admin/users?q=future").get_data(as_text=True)
+    assert client.post(f"/admin/users/{user.id}/role", data={"role": "instructor"}).status_code == 302
+    db.session.refresh(user)
+    assert user.role == "instructor"
+    entry = db.session.scalar(select(AuditEntry))
+    assert entry.action == "role.change" and entry.actor_id == admin.id and "learner -> instructor" in entry.detail
+    audit_page = client.get("/admin/audit?action=role.change").get_data(as_text=True)
+    assert "learner -&gt; instructor" in audit_page
+
+
+def test_admin_cannot_demote_themself(client, make_user, login):
+    admin = make_user(role="admin")
+    login(admin)
+    client.post(f"/admin/users/{admin.id}/role", data={"role": "learner"})
+    db.session.refresh(admin)
+    assert admin.role == "admin"
+
+
+def test_security_headers(client):
+    headers = client.get("/").headers
+    assert "'unsafe-inline'" not in headers["Content-Security-Policy"].split("script-src")[1].split(";")[0]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "Referrer-Policy" in headers
+
+
+def test_session_cookie_flags(client, make_user, auth):
+    make_user(email="lena@example.com")
+    response = auth.login("lena@example.com", PASSWORD)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_generated_secret_key_is_kept_private(tmp_path, monkeypatch):
+    monkeypatch.delenv("LMS_SECRET_KEY", raising=False)
+    instance = tmp_path / "instance"
+    first = create_app({"INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    second = create_app({"INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert len(first.config["SECRET_KEY"]) >= 32
+    assert stat.S_IMODE(os.stat(instance / "secret_key").st_mode) == 0o600
+
+
+def test_environment_overrides_config(tmp_path, monkeypatch):
+    monkeypatch.setenv("LMS_MAIL_SERVER", "smtp.example.com")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///" + str(tmp_path / "x.sqlite"))
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "i")})
+    assert app.config["MAIL_SERVER"] == "smtp.example.com"
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("x.sqlite")
+
+
+def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path):
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "i"), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/w.sqlite"})
+    with app.app_context():
+        assert db.session.execute(db.text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(db.text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_create_admin_command(runner):
+    result = runner.invoke(args=["create-admin", "Boss@Example.com"], input="a strong passphrase\n")
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "boss@example.com"))
+    assert user.role == "admin" and user.check_password("a strong passphrase")
+    short = runner.invoke(args=["create-admin", "x@example.com"], input="short\n")
+    assert short.exit_code != 0 and "at least 10" in short.output
+
+
+def test_seed_demo_is_idempotent(runner):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    counts = {t.name: db.session.execute(select(db.func.count()).select_from(t)).scalar() for t in db.metadata.sorted_tables}
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0, second.output
+    again = {t.name: db.session.execute(select(db.func.count()).select_from(t)).scalar() for t in db.metadata.sorted_tables}
+    assert counts == again
+    learner = db.session.scalar(select(User).where(User.email == "learner@example.com"))
+    assert learner.check_password("sparetime-demo")
