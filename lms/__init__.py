@@ -90,10 +90,22 @@ def _init_extensions(app):
 def _register_blueprints(app):
     from lms.admin.views import bp as admin_bp
     from lms.auth.views import bp as auth_bp
+    from lms.discussion.views import bp as discussion_bp
+    from lms.enrolment.views import bp as enrolment_bp
+    from lms.lessons.views import bp as lessons_bp
     from lms.main.views import bp as main_bp
     from lms.notifications.views import bp as notifications_bp
+    from lms.peers.views import bp as peers_bp
+    from lms.progress.views import bp as progress_bp
+    from lms.studio.views import bp as studio_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
+    app.register_blueprint(studio_bp, url_prefix="/studio")
+    app.register_blueprint(enrolment_bp)  # /courses/...
+    app.register_blueprint(lessons_bp, url_prefix="/learn")
+    app.register_blueprint(progress_bp)  # dashboard pieces, /certificates/..., /progress/..., analytics
+    app.register_blueprint(discussion_bp)  # /courses/<slug>/discussion/...
+    app.register_blueprint(peers_bp)  # /courses/<slug>/people, assignments, reviews, /wishes

@@ -27,10 +27,13 @@ def seed_demo():
         users[role] = user
     users["learner"].headline = users["learner"].headline or "Freelance full-stack developer"
     users["instructor"].headline = users["instructor"].headline or "Coach for independent IT professionals"
-    for step in SEED_STEPS:
+    for step in _seed_steps():
         created = bool(step(users)) or created
     return created
 
 
-# Feature modules append their own idempotent steps: step(users) -> bool (True if it created something).
-SEED_STEPS = []
+def _seed_steps():
+    """Each step is idempotent: step(users) -> True if it created something. Order matters."""
+    from lms.demo import courses, discussions, enrolments, peers, progress
+
+    return [courses.seed, enrolments.seed, progress.seed, discussions.seed, peers.seed]

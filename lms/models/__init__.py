@@ -1,5 +1,6 @@
 """The shared model layer: importing this package registers every table on db.metadata."""
 
+from lms.models import discussion, peers  # noqa: F401  (their tables register on import)
 from lms.models.course import Choice, Course, CourseSkill, CourseStaff, Lesson, Module, Question, Upload
 from lms.models.enrolment import Enrolment
 from lms.models.notification import Notification

@@ -1,0 +1,6 @@
+"""Demo data: peers."""
+
+
+def seed(users):
+    """Create the demo peers if missing; return True when anything was created."""
+    return False

@@ -1,0 +1,5 @@
+"""discussion views."""
+
+from flask import Blueprint
+
+bp = Blueprint("discussion", __name__)

@@ -1,0 +1,5 @@
+"""enrolment views."""
+
+from flask import Blueprint
+
+bp = Blueprint("enrolment", __name__)

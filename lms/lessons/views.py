@@ -1,0 +1,5 @@
+"""lessons views."""
+
+from flask import Blueprint
+
+bp = Blueprint("lessons", __name__)

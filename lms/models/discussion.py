@@ -1,0 +1,1 @@
+"""Discussion models (threads, posts, votes, follows, read marks, reports)."""

@@ -1,0 +1,1 @@
+"""Peer models (assignments, submissions, reviews, connections, course reviews, wishes)."""

@@ -1,0 +1,5 @@
+"""peers views."""
+
+from flask import Blueprint
+
+bp = Blueprint("peers", __name__)

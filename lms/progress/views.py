@@ -1,0 +1,5 @@
+"""progress views."""
+
+from flask import Blueprint
+
+bp = Blueprint("progress", __name__)

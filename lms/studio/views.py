@@ -1,0 +1,5 @@
+"""studio views."""
+
+from flask import Blueprint
+
+bp = Blueprint("studio", __name__)
