@@ -9,8 +9,14 @@ from lms.extensions import db
 
 
 def init_app(app):
+    from lms.discussion import cli as discussion_cli
+    from lms.peers import cli as peers_cli
+    from lms.studio import cli as studio_cli
+
     app.cli.add_command(create_admin_command)
     app.cli.add_command(seed_demo_command)
+    for feature in (studio_cli, discussion_cli, peers_cli):
+        feature.register(app)
 
 
 @click.command("create-admin")
