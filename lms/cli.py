@@ -15,6 +15,8 @@ def init_app(app):
 
     app.cli.add_command(create_admin_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     for feature in (studio_cli, discussion_cli, peers_cli):
         feature.register(app)
 
@@ -61,3 +63,34 @@ def seed_demo_command(if_empty):
     password = current_app.config["DEMO_PASSWORD"]
     click.echo("Demo data is ready." if created else "Demo data was already there; nothing changed.")
     click.echo(f"Demo logins (password: {password}): learner@example.com, instructor@example.com, admin@example.com")
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+def backup_command(file):
+    """Write a consistent backup of the database to FILE (safe while the app is running)."""
+    from lms.backup import BackupError, backup_database
+
+    try:
+        path = backup_database(current_app.config["SQLALCHEMY_DATABASE_URI"], file)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backup written to {path}.")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(file, yes):
+    """Replace the database's contents with the backup in FILE. Stop the app servers first."""
+    from lms.backup import BackupError, restore_database
+
+    if not yes:
+        click.confirm("This replaces everything in the database with the backup. Continue?", abort=True)
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        restore_database(current_app.config["SQLALCHEMY_DATABASE_URI"], file)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Database restored from {file}.")

@@ -1,11 +1,11 @@
 """Friendly error pages inside the layout; no traceback ever reaches a user."""
 
-from flask import render_template, request
+from flask import g, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from lms.extensions import db
+from lms.extensions import db, login_manager
 
 MESSAGES = {
     400: ("Bad request", "Something in that request did not make sense. Please go back and try again."),
@@ -44,6 +44,8 @@ def init_app(app):
     def handle_database_down(error):
         db.session.rollback()
         app.logger.error("Database error: %s", error.__class__.__name__)
+        # The layout would look the user up again (and fail again): render it as for a visitor.
+        g._login_user = login_manager.anonymous_user()
         return render_error(503)
 
     @app.errorhandler(InternalServerError)

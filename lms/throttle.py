@@ -14,15 +14,20 @@ def _limit(config_name):
     return parse(current_app.config[config_name])
 
 
+def _identifiers(config_name, key):
+    # RATELIMIT_KEY_PREFIX separates apps (or test runs) that share one Redis.
+    return current_app.config.get("RATELIMIT_KEY_PREFIX", ""), config_name, str(key).lower()
+
+
 def is_throttled(config_name, key):
     """True when the next hit for this key would exceed the configured limit."""
-    return not limiter.limiter.test(_limit(config_name), config_name, str(key).lower())
+    return not limiter.limiter.test(_limit(config_name), *_identifiers(config_name, key))
 
 
 def record_hit(config_name, key):
     """Count one event; returns False when it went over the limit."""
-    return limiter.limiter.hit(_limit(config_name), config_name, str(key).lower())
+    return limiter.limiter.hit(_limit(config_name), *_identifiers(config_name, key))
 
 
 def reset(config_name, key):
-    limiter.limiter.clear(_limit(config_name), config_name, str(key).lower())
+    limiter.limiter.clear(_limit(config_name), *_identifiers(config_name, key))
