@@ -28,6 +28,8 @@ class DefaultConfig:
     MAIL_USE_TLS = True
     MAIL_DEFAULT_SENDER = "Sparetime <no-reply@sparetime.local>"
     MAIL_OUTBOX = None  # defaults to instance/outbox
+    # Where the site is reached; used for links in e-mails sent outside a request (digests from cron).
+    PUBLIC_URL = "http://127.0.0.1:5000"
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False

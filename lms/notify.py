@@ -1,6 +1,6 @@
 """Tell a user something: an in-app notification, and an e-mail now when they asked for that."""
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 from lms.database import utcnow
 from lms.extensions import db
@@ -23,12 +23,12 @@ def notify(user, kind, message, url="", *, email_subject=None):
 
 
 def _absolute(url):
+    """Links in e-mails: from the request when there is one, else PUBLIC_URL (e.g. from cron jobs)."""
     if not url or url.startswith("http"):
         return url
-    try:
+    if has_request_context():
         return url_for("main.index", _external=True).rstrip("/") + url
-    except RuntimeError:
-        return current_app.config.get("SERVER_NAME", "") + url
+    return (current_app.config.get("PUBLIC_URL") or "").rstrip("/") + url
 
 
 def audit(actor, action, *, target=None, course=None, detail=""):

@@ -1,0 +1,112 @@
+"""Catalog browsing: parsing the filter arguments and building the one listing query."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from lms.extensions import db
+from lms.models import Course, CourseSkill
+from lms.models.course import LEVELS
+from lms.search import query_tokens, ranked_matches
+
+PER_PAGE = 12
+MAX_QUERY_LENGTH = 200
+LENGTH_CHOICES = [(60, "Under 1 hour"), (120, "Under 2 hours"), (240, "Under 4 hours")]
+SORT_CHOICES = [("relevance", "Best match"), ("newest", "Newest"), ("popular", "Most popular"),
+                ("shortest", "Shortest first")]  # fmt: skip
+LEVEL_LABELS = {"intro": "Intro", "intermediate": "Intermediate", "advanced": "Advanced"}
+
+
+@dataclass
+class CatalogQuery:
+    q: str = ""
+    skill: str = ""
+    level: str = ""
+    max_minutes: int | None = None
+    sort: str = "newest"
+    page: int = 1
+
+    @property
+    def searching(self):
+        return bool(query_tokens(self.q))
+
+    @property
+    def sort_choice(self):
+        """The sort select's value: "" for this query's default order (best match when searching, else newest)."""
+        default = "relevance" if self.searching else "newest"
+        return "" if self.sort == default else self.sort
+
+    @property
+    def filtered(self):
+        return bool(self.q.strip() or self.skill or self.level or self.max_minutes)
+
+
+def _positive_int(value, upper):
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= upper else None
+
+
+def parse_catalog_args(args):
+    """Whatever is in the query string becomes a valid CatalogQuery; nonsense values are ignored."""
+    query = CatalogQuery(
+        q=(args.get("q") or "").strip()[:MAX_QUERY_LENGTH],
+        skill=(args.get("skill") or "").strip()[:60],
+        level=args.get("level") if args.get("level") in LEVELS else "",
+        max_minutes=_positive_int(args.get("max_minutes"), 100_000),
+        page=_positive_int(args.get("page"), 100_000) or 1,
+    )
+    sort = args.get("sort")
+    if sort not in dict(SORT_CHOICES) or (sort == "relevance" and not query.searching):
+        sort = "relevance" if query.searching else "newest"
+    query.sort = sort
+    return query
+
+
+def catalog_statement(query):
+    """Published courses matching the query, in the requested order, with skills and owner eager-loaded
+    (selectin for skills, a join for the owner) so the cards never query per course."""
+    statement = (
+        select(Course)
+        .where(Course.status == "published")
+        .options(selectinload(Course.skills), joinedload(Course.owner))
+    )
+    search = ranked_matches(query.q) if query.searching else None
+    if search is not None:
+        statement = statement.join(search, search.c.course_id == Course.id)
+    if query.skill:
+        statement = statement.where(Course.skills.any(CourseSkill.name == query.skill))
+    if query.level:
+        statement = statement.where(Course.level == query.level)
+    if query.max_minutes:
+        statement = statement.where(Course.total_minutes <= query.max_minutes)
+
+    if query.sort == "relevance" and search is not None:
+        order = [search.c.score.desc(), Course.published_at.desc()]
+    elif query.sort == "popular":
+        order = [Course.enrolled_count.desc(), Course.title]
+    elif query.sort == "shortest":
+        order = [Course.total_minutes, Course.title]
+    else:
+        order = [Course.published_at.desc()]
+    return statement.order_by(*order, Course.id.desc())
+
+
+def skill_options():
+    """Distinct skills of published courses, for the filter."""
+    return list(
+        db.session.scalars(
+            select(CourseSkill.name)
+            .join(Course, Course.id == CourseSkill.course_id)
+            .where(Course.status == "published")
+            .distinct()
+            .order_by(CourseSkill.name)
+        )
+    )
+
+
+def length_label(max_minutes):
+    return dict(LENGTH_CHOICES).get(max_minutes) or f"Up to {max_minutes} min"

@@ -1,0 +1,310 @@
+"""Enrolment rules, in one place: policies (open/key/approval), windows, capacity and the waitlist.
+
+Seats are counted in Course.enrolled_count, which only changes here and only while the course row is
+locked (see `_lock_course`), so the course is never over capacity however many requests race.
+No request or session access here: views pass in what they parsed; views commit.
+"""
+
+from flask import current_app, url_for
+from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash
+
+from lms import throttle
+from lms.database import utcnow
+from lms.extensions import db
+from lms.models import Course, Enrolment, Lesson, LessonProgress, Module, User
+from lms.notify import audit, notify
+
+KEY_LIMIT = "ENROL_KEY_FAILURE_LIMIT"
+CURRENT_STATES = ("active", "pending", "waitlisted")
+
+
+class EnrolmentError(Exception):
+    """A rule was broken; the message is safe to show to the user."""
+
+
+class WrongKey(EnrolmentError):
+    """The enrolment key did not match (shown next to the key field)."""
+
+
+class KeyThrottled(EnrolmentError):
+    """Too many wrong keys: the view answers 429."""
+
+
+def format_date(value):
+    return value.strftime("%d %b %Y, %H:%M UTC") if value else ""
+
+
+def window_problem(course, now=None):
+    """Why enrolment is closed right now (with the dates), or None when the window is open."""
+    now = now or utcnow()
+    if course.enrol_opens_at and now < course.enrol_opens_at:
+        return f"Enrolment opens on {format_date(course.enrol_opens_at)}."
+    if course.enrol_closes_at and now > course.enrol_closes_at:
+        return f"Enrolment closed on {format_date(course.enrol_closes_at)}."
+    return None
+
+
+def find_enrolment(course, user):
+    return db.session.scalar(select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.user_id == user.id))
+
+
+def _key_throttle_id(course, user):
+    return f"{user.id}:{course.id}"
+
+
+def _lock_course(course):
+    """Serialise seat changes on this course and refresh its counters from the database.
+
+    PostgreSQL: SELECT ... FOR UPDATE on the row. SQLite has no row locks; a no-op UPDATE as the first
+    write takes the database write lock (other writers wait on busy_timeout) until we commit, and the
+    re-read after it sees every earlier commit.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            update(Course).where(Course.id == course.id).values(enrolled_count=Course.enrolled_count),
+            execution_options={"synchronize_session": False},
+        )
+        db.session.execute(
+            select(Course).where(Course.id == course.id).execution_options(populate_existing=True)
+        ).scalar_one()
+    else:
+        db.session.execute(
+            select(Course).where(Course.id == course.id).with_for_update().execution_options(populate_existing=True)
+        ).scalar_one()
+    return course
+
+
+def _has_free_seat(course):
+    return course.capacity is None or course.enrolled_count < course.capacity
+
+
+def _activate(enrolment, course, now):
+    enrolment.status = "active"
+    # The first activation starts the drip clock; a returning learner keeps theirs (and their progress).
+    enrolment.enrolled_at = enrolment.enrolled_at or now
+    enrolment.ended_at = None
+    course.enrolled_count += 1
+
+
+def page_path(endpoint, **values):
+    """A site path for notifications; works outside a request too (CLI demo seeding, worker threads)."""
+    try:
+        return url_for(endpoint, **values)
+    except RuntimeError:
+        return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+def _course_url(course):
+    return page_path("enrolment.course_page", slug=course.slug)
+
+
+def enrol_learner(course, user, key=None):
+    """Enrol, request to join or join the waitlist; returns the Enrolment (status active/pending/waitlisted).
+
+    Enrolling again while already in is harmless: the existing row comes back unchanged.
+    """
+    if course.status != "published":
+        raise EnrolmentError("This course is not open for enrolment.")
+    existing = find_enrolment(course, user)
+    if existing is not None and existing.status in CURRENT_STATES:
+        return existing
+    if existing is not None and existing.status == "removed":
+        raise EnrolmentError("The course staff removed you from this course. Please contact them to rejoin.")
+    problem = window_problem(course)
+    if problem:
+        raise EnrolmentError(problem)
+    if course.enrolment_policy == "key":
+        _check_key(course, user, key)
+
+    now = utcnow()
+    _lock_course(course)
+    # Another request of the same learner may have won the race while we waited for the lock.
+    enrolment = db.session.execute(
+        select(Enrolment)
+        .where(Enrolment.course_id == course.id, Enrolment.user_id == user.id)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if enrolment is not None and enrolment.status in CURRENT_STATES:
+        return enrolment
+    if enrolment is None:
+        enrolment = Enrolment(course_id=course.id, user_id=user.id)
+        db.session.add(enrolment)
+    # Re-joining after withdrawal reuses the row; its place in any queue starts now.
+    enrolment.requested_at = now
+    enrolment.decided_at = None
+    enrolment.ended_at = None
+
+    if course.enrolment_policy == "approval":
+        enrolment.status = "pending"
+        _tell_owner_about_request(course, user)
+    elif _has_free_seat(course):
+        _activate(enrolment, course, now)
+    else:
+        enrolment.status = "waitlisted"
+    db.session.flush()
+    return enrolment
+
+
+def _check_key(course, user, key):
+    throttle_id = _key_throttle_id(course, user)
+    if throttle.is_throttled(KEY_LIMIT, throttle_id):
+        raise KeyThrottled("Too many wrong keys. Please wait a few minutes and try again.")
+    if not key:
+        raise WrongKey("Please enter the enrolment key your instructor gave you.")
+    # check_password_hash compares in constant time.
+    if not course.enrolment_key_hash or not check_password_hash(course.enrolment_key_hash, key.strip()):
+        throttle.record_hit(KEY_LIMIT, throttle_id)
+        raise WrongKey("That key is not right for this course. Check it with your instructor.")
+
+
+def _tell_owner_about_request(course, learner):
+    owner = db.session.get(User, course.owner_id) if course.owner_id else None
+    if owner is not None and owner.id != learner.id:
+        notify(owner, "enrolment_request", f"{learner.display_name} asked to join {course.title}.",
+               page_path("enrolment.roster", slug=course.slug))  # fmt: skip
+
+
+def waitlist_position(enrolment):
+    """1 for the first in line."""
+    return 1 + db.session.scalar(
+        select(func.count(Enrolment.id)).where(
+            Enrolment.course_id == enrolment.course_id,
+            Enrolment.status == "waitlisted",
+            Enrolment.requested_at < enrolment.requested_at,
+        )
+    )
+
+
+def withdraw(course, user):
+    """Leave a course, or cancel a pending request or waitlist place. Progress rows are kept."""
+    enrolment = find_enrolment(course, user)
+    if enrolment is None or enrolment.status not in CURRENT_STATES:
+        raise EnrolmentError("You are not enrolled in this course.")
+    _lock_course(course)
+    db.session.refresh(enrolment)
+    was_active = enrolment.status == "active"
+    enrolment.status = "withdrawn"
+    enrolment.ended_at = utcnow()
+    if was_active:
+        course.enrolled_count = max(0, course.enrolled_count - 1)
+        promote_waitlist(course)
+    db.session.flush()
+    return enrolment
+
+
+def approve(course, enrolment, actor):
+    """Staff accept a pending request; with no free seat the learner goes on the waitlist instead."""
+    if enrolment.status != "pending":
+        raise EnrolmentError("Only pending requests can be approved.")
+    _lock_course(course)
+    now = utcnow()
+    enrolment.decided_at = now
+    if _has_free_seat(course):
+        _activate(enrolment, course, now)
+        message = f"You are in: your request to join {course.title} was approved."
+    else:
+        enrolment.status = "waitlisted"
+        enrolment.requested_at = now
+        message = f"Your request to join {course.title} was approved; the course is full, so you are on the waitlist."
+    audit(actor, "enrolment.approve", target=enrolment, course=course, detail=enrolment.user.email)
+    notify(enrolment.user, "enrolment_approved", message, _course_url(course))
+    db.session.flush()
+    return enrolment
+
+
+def decline(course, enrolment, actor):
+    """Staff turn down a pending request or a waitlist place (no seat is freed)."""
+    if enrolment.status not in ("pending", "waitlisted"):
+        raise EnrolmentError("Only pending requests and waitlist places can be declined.")
+    enrolment.status = "declined"
+    enrolment.decided_at = enrolment.ended_at = utcnow()
+    audit(actor, "enrolment.decline", target=enrolment, course=course, detail=enrolment.user.email)
+    notify(enrolment.user, "enrolment_declined", f"Your request to join {course.title} was declined.",
+           _course_url(course))  # fmt: skip
+    db.session.flush()
+    return enrolment
+
+
+def remove(course, enrolment, actor):
+    """Staff take a learner out of the course; a freed seat goes to the waitlist."""
+    if enrolment.status not in CURRENT_STATES:
+        raise EnrolmentError("This learner is not in the course.")
+    _lock_course(course)
+    db.session.refresh(enrolment)
+    was_active = enrolment.status == "active"
+    enrolment.status = "removed"
+    enrolment.decided_at = enrolment.ended_at = utcnow()
+    if was_active:
+        course.enrolled_count = max(0, course.enrolled_count - 1)
+    audit(actor, "enrolment.remove", target=enrolment, course=course, detail=enrolment.user.email)
+    notify(enrolment.user, "enrolment_removed", f"The course staff removed you from {course.title}.",
+           _course_url(course))  # fmt: skip
+    if was_active:
+        promote_waitlist(course)
+    db.session.flush()
+    return enrolment
+
+
+def promote_waitlist(course):
+    """Fill free seats from the waitlist, earliest request first. The caller holds the course lock
+    (call it after raising the capacity, too). Returns the promoted enrolments."""
+    promoted = []
+    now = utcnow()
+    while _has_free_seat(course):
+        enrolment = db.session.scalar(
+            select(Enrolment)
+            .where(Enrolment.course_id == course.id, Enrolment.status == "waitlisted")
+            .order_by(Enrolment.requested_at, Enrolment.id)
+            .limit(1)
+        )
+        if enrolment is None:
+            break
+        _activate(enrolment, course, now)
+        enrolment.decided_at = now
+        db.session.flush()
+        notify(enrolment.user, "enrolment_promoted", f"A seat opened up: you are now enrolled in {course.title}.",
+               _course_url(course))  # fmt: skip
+        promoted.append(enrolment)
+    return promoted
+
+
+def refill_seats(course):
+    """After the capacity was raised (or removed): lock the course and give the new seats to the waitlist.
+
+    Pending changes to the course are flushed before the lock re-reads the row, so they are kept.
+    """
+    _lock_course(course)
+    return promote_waitlist(course)
+
+
+def progress_by_user(course):
+    """{user_id: percent 0-100} for every learner with progress in this course, in one grouped query."""
+    if not course.lesson_count:
+        return {}
+    rows = db.session.execute(
+        select(LessonProgress.user_id, func.count(LessonProgress.id))
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .join(Module, Module.id == Lesson.module_id)
+        .where(
+            LessonProgress.course_id == course.id,
+            LessonProgress.completed_at.is_not(None),
+            Lesson.archived_at.is_(None),
+            Module.archived_at.is_(None),
+        )
+        .group_by(LessonProgress.user_id)
+    )
+    return {user_id: min(100, round(100 * done / course.lesson_count)) for user_id, done in rows}
+
+
+def statuses_for(user, course_ids):
+    """{course_id: Enrolment} of one user's current enrolments among these courses, in one query."""
+    course_ids = list(course_ids)
+    if user is None or not course_ids:
+        return {}
+    rows = db.session.scalars(
+        select(Enrolment).where(
+            Enrolment.user_id == user.id, Enrolment.course_id.in_(course_ids), Enrolment.status.in_(CURRENT_STATES)
+        )
+    )
+    return {row.course_id: row for row in rows}

@@ -1,0 +1,298 @@
+"""Enrolment rules through the pages: open, key, approval, windows, capacity and waitlist, withdraw."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from lms.database import utcnow
+from lms.enrolment import services
+from lms.extensions import db
+from lms.models import AuditEntry, Enrolment, LessonProgress, Notification
+from tests.factories import enrol, lessons_of, make_course
+
+
+@pytest.fixture
+def app_config():
+    return {"ENROL_KEY_FAILURE_LIMIT": "3 per hour"}
+
+
+@pytest.fixture
+def login(client, login):
+    """Log in as `user`, logging out whoever was logged in first (login alone keeps the current user)."""
+
+    def switch(user):
+        client.post("/auth/logout")
+        return login(user)
+
+    return switch
+
+
+@pytest.fixture
+def owner(make_user):
+    return make_user(email="owner@example.com", name="Olga Owner", role="instructor")
+
+
+@pytest.fixture
+def learner(make_user):
+    return make_user(email="lea@example.com", name="Lea Learner")
+
+
+def enrolment_of(user, course):
+    return db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id))
+
+
+def count_rows(user, course):
+    return db.session.scalar(
+        select(func.count(Enrolment.id)).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+    )
+
+
+def test_open_course_enrols_with_one_click(client, login, owner, learner):
+    course = make_course(owner)
+    login(learner)
+    response = client.post(f"/courses/{course.slug}/enrol", follow_redirects=True)
+    assert "You are enrolled in Negotiating rates" in response.text
+    enrolment = enrolment_of(learner, course)
+    assert enrolment.status == "active" and enrolment.enrolled_at is not None
+    db.session.refresh(course)
+    assert course.enrolled_count == 1
+
+
+def test_enrolling_twice_is_harmless(client, login, owner, learner):
+    course = make_course(owner)
+    login(learner)
+    client.post(f"/courses/{course.slug}/enrol")
+    response = client.post(f"/courses/{course.slug}/enrol")
+    assert response.status_code == 302
+    assert count_rows(learner, course) == 1
+    db.session.refresh(course)
+    assert course.enrolled_count == 1
+
+
+def test_anonymous_enrol_goes_to_login_and_back(client, owner):
+    course = make_course(owner)
+    response = client.post(f"/courses/{course.slug}/enrol")
+    assert response.status_code == 302
+    assert "/auth/login?next=/courses/negotiating-rates" in response.headers["Location"]
+    page = client.get(f"/courses/{course.slug}")
+    assert "Log in to enrol" in page.text and "next=/courses/negotiating-rates" in page.text
+
+
+def test_key_course_right_and_wrong_keys(client, login, owner, learner):
+    course = make_course(owner, policy="key")
+    course.enrolment_key_hash = generate_password_hash("spare-time-2026")
+    db.session.commit()
+    login(learner)
+    page = client.get(f"/courses/{course.slug}")
+    assert "Enrolment key" in page.text
+
+    missing = client.post(f"/courses/{course.slug}/enrol", data={"key": ""})
+    assert missing.status_code == 400 and "Please enter the enrolment key" in missing.text
+    wrong = client.post(f"/courses/{course.slug}/enrol", data={"key": "guess"})
+    assert wrong.status_code == 400 and "That key is not right for this course" in wrong.text
+    assert 'aria-invalid="true"' in wrong.text
+    assert enrolment_of(learner, course) is None
+
+    client.post(f"/courses/{course.slug}/enrol", data={"key": " spare-time-2026 "})
+    assert enrolment_of(learner, course).status == "active"
+
+
+def test_wrong_keys_are_throttled(client, login, owner, learner):
+    course = make_course(owner, policy="key")
+    course.enrolment_key_hash = generate_password_hash("right-key")
+    db.session.commit()
+    login(learner)
+    for _ in range(3):
+        assert client.post(f"/courses/{course.slug}/enrol", data={"key": "nope"}).status_code == 400
+    throttled = client.post(f"/courses/{course.slug}/enrol", data={"key": "right-key"})
+    assert throttled.status_code == 429
+    assert "Too many wrong keys" in throttled.text
+    assert enrolment_of(learner, course) is None
+
+
+def test_closed_window_is_refused_with_dates(client, login, owner, learner):
+    course = make_course(owner)
+    course.enrol_opens_at = utcnow() - timedelta(days=30)
+    course.enrol_closes_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    login(learner)
+    page = client.get(f"/courses/{course.slug}")
+    closes = course.enrol_closes_at.strftime("%d %b %Y")
+    assert f"Enrolment closed on {closes}" in page.text
+    response = client.post(f"/courses/{course.slug}/enrol", follow_redirects=True)
+    assert f"Enrolment closed on {closes}" in response.text
+    assert enrolment_of(learner, course) is None
+
+
+def test_window_not_yet_open(client, login, owner, learner):
+    course = make_course(owner)
+    course.enrol_opens_at = utcnow() + timedelta(days=5)
+    db.session.commit()
+    login(learner)
+    response = client.post(f"/courses/{course.slug}/enrol", follow_redirects=True)
+    assert f"Enrolment opens on {course.enrol_opens_at.strftime('%d %b %Y')}" in response.text
+    assert enrolment_of(learner, course) is None
+
+
+def test_archived_course_refuses_new_learners(client, login, owner, learner, make_user):
+    course = make_course(owner, status="archived")
+    login(learner)
+    assert client.get(f"/courses/{course.slug}").status_code == 404
+    assert client.post(f"/courses/{course.slug}/enrol").status_code == 404
+    with pytest.raises(services.EnrolmentError, match="not open for enrolment"):
+        services.enrol_learner(course, learner)
+    # A learner who was in keeps seeing the page, without an enrol button.
+    old_hand = make_user(email="old@example.com")
+    enrol(old_hand, course)
+    login(old_hand)
+    page = client.get(f"/courses/{course.slug}")
+    assert page.status_code == 200 and "You are enrolled" in page.text
+
+
+def test_unpublished_course_by_url_is_not_found(client, login, owner, learner):
+    course = make_course(owner, status="draft")
+    assert client.get(f"/courses/{course.slug}").status_code == 404
+    login(learner)
+    assert client.get(f"/courses/{course.slug}").status_code == 404
+    assert client.post(f"/courses/{course.slug}/enrol").status_code == 404
+    assert enrolment_of(learner, course) is None
+    login(owner)
+    assert client.get(f"/courses/{course.slug}").status_code == 200
+
+
+def test_withdraw_when_not_enrolled_explains(client, login, owner, learner):
+    course = make_course(owner)
+    login(learner)
+    response = client.get(f"/courses/{course.slug}/withdraw", follow_redirects=True)
+    assert "You are not enrolled in this course" in response.text
+    response = client.post(f"/courses/{course.slug}/withdraw", follow_redirects=True)
+    assert "You are not enrolled in this course" in response.text
+
+
+def test_withdraw_confirms_then_keeps_progress_for_reenrolment(client, login, owner, learner):
+    course = make_course(owner)
+    enrolment = enrol(learner, course)
+    first_enrolled_at = enrolment.enrolled_at
+    lesson = lessons_of(course)[0]
+    db.session.add(LessonProgress(user_id=learner.id, lesson_id=lesson.id, course_id=course.id, completed_at=utcnow()))
+    db.session.commit()
+    login(learner)
+
+    confirm = client.get(f"/courses/{course.slug}/withdraw")
+    assert confirm.status_code == 200 and "Your progress is kept" in confirm.text
+    assert enrolment_of(learner, course).status == "active"  # a GET never writes
+
+    client.post(f"/courses/{course.slug}/withdraw")
+    assert enrolment_of(learner, course).status == "withdrawn"
+    db.session.refresh(course)
+    assert course.enrolled_count == 0
+
+    client.post(f"/courses/{course.slug}/enrol")
+    again = enrolment_of(learner, course)
+    assert again.id == enrolment.id and again.status == "active"
+    assert again.enrolled_at == first_enrolled_at  # the drip clock is not reset
+    assert count_rows(learner, course) == 1
+    page = client.get(f"/courses/{course.slug}")
+    assert "50% done" in page.text
+
+
+def test_approval_request_approved_and_told(client, login, owner, learner, outbox):
+    course = make_course(owner, policy="approval")
+    login(learner)
+    response = client.post(f"/courses/{course.slug}/enrol", follow_redirects=True)
+    assert "Your request to join was sent" in response.text
+    enrolment = enrolment_of(learner, course)
+    assert enrolment.status == "pending" and enrolment.enrolled_at is None
+    assert "pending" in client.get(f"/courses/{course.slug}").text
+    assert any("asked to join" in n.message for n in db.session.scalars(select(Notification)))
+
+    login(owner)
+    client.post(f"/courses/{course.slug}/roster/{enrolment.id}/approve")
+    db.session.refresh(enrolment)
+    assert enrolment.status == "active" and enrolment.enrolled_at is not None
+    notice = db.session.scalar(select(Notification).where(Notification.user_id == learner.id))
+    assert "was approved" in notice.message
+    assert any(m["To"] == learner.email and "approved" in m["Subject"] for m in outbox())
+    audited = db.session.scalar(select(AuditEntry.action).where(AuditEntry.target_id == enrolment.id))
+    assert audited == "enrolment.approve"
+
+
+def test_approval_request_declined_and_told(client, login, owner, learner, outbox):
+    course = make_course(owner, policy="approval")
+    login(learner)
+    client.post(f"/courses/{course.slug}/enrol")
+    enrolment = enrolment_of(learner, course)
+    login(owner)
+    client.post(f"/courses/{course.slug}/roster/{enrolment.id}/decline")
+    db.session.refresh(enrolment)
+    assert enrolment.status == "declined"
+    assert any(m["To"] == learner.email and "declined" in m["Subject"] for m in outbox())
+
+
+def test_full_course_waitlists_and_promotes_in_request_order(client, login, owner, make_user, outbox):
+    course = make_course(owner, capacity=2)
+    first, second, third, fourth = (make_user(email=f"p{i}@example.com") for i in range(4))
+    for person in (first, second, third, fourth):
+        login(person)
+        client.post(f"/courses/{course.slug}/enrol")
+    assert [enrolment_of(p, course).status for p in (first, second, third, fourth)] == [
+        "active", "active", "waitlisted", "waitlisted"]  # fmt: skip
+    login(fourth)
+    assert "number 2</strong> on the waitlist" in client.get(f"/courses/{course.slug}").text
+
+    login(first)
+    client.post(f"/courses/{course.slug}/withdraw")
+    assert enrolment_of(third, course).status == "active"
+    assert enrolment_of(fourth, course).status == "waitlisted"
+    assert any(m["To"] == third.email and "seat opened" in m["Subject"] for m in outbox())
+    db.session.refresh(course)
+    assert course.enrolled_count == 2
+
+
+def test_waitlist_page_offers_join_waitlist(client, login, owner, make_user):
+    course = make_course(owner, capacity=1)
+    enrol(make_user(), course)
+    login(make_user())
+    assert "Join waitlist" in client.get(f"/courses/{course.slug}").text
+
+
+def test_approving_when_full_puts_on_waitlist(client, login, owner, make_user):
+    course = make_course(owner, policy="approval", capacity=1)
+    enrol(make_user(), course)
+    waiting = make_user(email="wait@example.com")
+    login(waiting)
+    client.post(f"/courses/{course.slug}/enrol")
+    login(owner)
+    client.post(f"/courses/{course.slug}/roster/{enrolment_of(waiting, course).id}/approve")
+    assert enrolment_of(waiting, course).status == "waitlisted"
+    db.session.refresh(course)
+    assert course.enrolled_count == 1
+
+
+def test_removed_learner_cannot_rejoin_alone(client, login, owner, learner):
+    course = make_course(owner)
+    enrolment = enrol(learner, course)
+    services.remove(course, enrolment, owner)
+    db.session.commit()
+    login(learner)
+    response = client.post(f"/courses/{course.slug}/enrol", follow_redirects=True)
+    assert "removed you from this course" in response.text
+    assert enrolment_of(learner, course).status == "removed"
+
+
+def test_raising_capacity_promotes_the_waitlist(owner, make_user, outbox):
+    course = make_course(owner, capacity=1)
+    enrol(make_user(), course)
+    early, late = make_user(email="early@example.com"), make_user(email="late@example.com")
+    services.enrol_learner(course, early)
+    db.session.commit()
+    services.enrol_learner(course, late)
+    db.session.commit()
+    course.capacity = 2
+    promoted = services.refill_seats(course)
+    db.session.commit()
+    assert [e.user_id for e in promoted] == [early.id]
+    assert enrolment_of(late, course).status == "waitlisted"
+    assert course.capacity == 2 and course.enrolled_count == 2

@@ -1,0 +1,168 @@
+"""The roster: who may see it, approve/decline/remove, search, CSV export (formula-safe) and query counts."""
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import select
+
+from lms.database import utcnow
+from lms.enrolment.roster import safe_cell
+from lms.extensions import db
+from lms.models import AuditEntry, Enrolment, LessonProgress
+from tests.factories import enrol, lessons_of, make_course
+
+
+@pytest.fixture
+def login(client, login):
+    def switch(user):
+        client.post("/auth/logout")
+        return login(user)
+
+    return switch
+
+
+@pytest.fixture
+def owner(make_user):
+    return make_user(email="owner@example.com", name="Olga Owner", role="instructor")
+
+
+@pytest.fixture
+def course(owner):
+    return make_course(owner, "Leading", policy="approval", capacity=2, modules=((5, 5),))
+
+
+def test_roster_permissions(client, login, make_user, owner, course):
+    assert client.get("/courses/leading/roster").status_code == 302  # anonymous: log in first
+    learner = make_user(email="lea@example.com")
+    enrol(learner, course)
+    login(learner)
+    assert client.get("/courses/leading/roster").status_code == 403
+    assert client.get("/courses/leading/roster.csv").status_code == 403
+    other_teacher = make_user(email="other@example.com", role="instructor")
+    make_course(other_teacher, "Other course")
+    login(other_teacher)
+    assert client.get("/courses/leading/roster").status_code == 403
+    assert client.get("/courses/leading/roster.csv").status_code == 403
+    enrolment = db.session.scalar(select(Enrolment))
+    assert client.post(f"/courses/leading/roster/{enrolment.id}/remove").status_code == 403
+    assert db.session.scalar(select(Enrolment.status)) == "active"
+    login(make_user(email="admin@example.com", role="admin"))
+    assert client.get("/courses/leading/roster").status_code == 200
+    login(owner)
+    assert client.get("/courses/leading/roster").status_code == 200
+    assert client.get("/courses/nope/roster").status_code == 404
+
+
+def test_roster_lists_sections_with_dates_and_progress(client, login, make_user, owner, course):
+    active = make_user(email="anna@example.com", name="Anna Active")
+    pending = make_user(email="pete@example.com", name="Pete Pending")
+    gone = make_user(email="wanda@example.com", name="Wanda Withdrawn")
+    enrol(active, course)
+    enrol(pending, course, status="pending")
+    enrol(gone, course, status="withdrawn")
+    lesson = lessons_of(course)[0]
+    db.session.add(LessonProgress(user_id=active.id, lesson_id=lesson.id, course_id=course.id, completed_at=utcnow()))
+    db.session.commit()
+    login(owner)
+    html = client.get("/courses/leading/roster").text
+    enrolled_part = html[html.index('id="section-active"'):html.index('id="section-pending"')]
+    assert "Anna Active" in enrolled_part and "50%" in enrolled_part
+    pending_part = html[html.index('id="section-pending"'):html.index('id="section-waitlisted"')]
+    assert "Pete Pending" in pending_part and "Approve" in pending_part
+    ended_part = html[html.index('id="section-ended"'):]
+    assert "Wanda Withdrawn" in ended_part and "Withdrawn" in ended_part
+
+    found = client.get("/courses/leading/roster?q=PETE").text
+    assert "Pete Pending" in found and "Anna Active" not in found
+    assert "Nobody here matches" in client.get("/courses/leading/roster?q=%25").text
+
+
+def test_remove_asks_for_confirmation_then_promotes_waitlist(client, login, make_user, owner, course, outbox):
+    first, second = make_user(email="a@example.com", name="Ann"), make_user(email="b@example.com")
+    waiting = make_user(email="w@example.com", name="Walt Waiting")
+    enrol(first, course)
+    enrol(second, course)
+    enrol(waiting, course, status="waitlisted")
+    target = db.session.scalar(select(Enrolment).where(Enrolment.user_id == first.id))
+    login(owner)
+    confirm = client.get(f"/courses/leading/roster/{target.id}/remove")
+    assert confirm.status_code == 200 and "Remove Ann from Leading?" in confirm.text
+    db.session.refresh(target)
+    assert target.status == "active"
+
+    response = client.post(f"/courses/leading/roster/{target.id}/remove", follow_redirects=True)
+    assert "Ann was removed from the course." in response.text
+    db.session.refresh(target)
+    assert target.status == "removed"
+    promoted = db.session.scalar(select(Enrolment).where(Enrolment.user_id == waiting.id))
+    assert promoted.status == "active"
+    db.session.refresh(course)
+    assert course.enrolled_count == 2
+    subjects = {m["To"]: m["Subject"] for m in outbox()}
+    assert "removed you" in subjects["a@example.com"] and "seat opened" in subjects["w@example.com"]
+    assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.target_id == target.id)) == "enrolment.remove"
+
+
+def test_ids_of_another_course_are_not_reachable(client, login, make_user, owner, course):
+    other = make_course(owner, "Other", policy="approval")
+    someone = make_user()
+    enrol(someone, other, status="pending")
+    foreign = db.session.scalar(select(Enrolment).where(Enrolment.course_id == other.id))
+    login(owner)
+    assert client.post(f"/courses/leading/roster/{foreign.id}/approve").status_code == 404
+    assert client.get(f"/courses/leading/roster/{foreign.id}/remove").status_code == 404
+    db.session.refresh(foreign)
+    assert foreign.status == "pending"
+
+
+def test_approving_twice_explains(client, login, make_user, owner, course):
+    someone = make_user()
+    enrolment = enrol(someone, course, status="pending")
+    login(owner)
+    client.post(f"/courses/leading/roster/{enrolment.id}/approve")
+    again = client.post(f"/courses/leading/roster/{enrolment.id}/approve", follow_redirects=True)
+    assert "Only pending requests can be approved." in again.text
+
+
+def test_csv_export_is_complete_and_formula_safe(client, login, make_user, owner, course):
+    evil = make_user(email="evil@example.com", name="=HYPERLINK(\"http://x\")")
+    plus = make_user(email="plus@example.com", name="+1 trick")
+    enrol(evil, course)
+    enrol(plus, course, status="pending")
+    login(owner)
+    response = client.get("/courses/leading/roster.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert 'filename="roster-leading.csv"' in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert rows[0] == ["Name", "E-mail", "Status", "Requested", "Enrolled", "Ended", "Progress %"]
+    by_email = {row[1]: row for row in rows[1:]}
+    assert by_email["evil@example.com"][0] == "'=HYPERLINK(\"http://x\")"
+    assert by_email["evil@example.com"][2] == "active" and by_email["evil@example.com"][6] == "0"
+    assert by_email["plus@example.com"][0] == "'+1 trick" and by_email["plus@example.com"][2] == "pending"
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
+def test_safe_cell_neutralises_formulas(value):
+    assert safe_cell(value) == "'" + value
+    assert safe_cell("Plain name") == "Plain name"
+
+
+def test_roster_query_count_does_not_grow_with_learners(client, login, make_user, owner, course, count_queries):
+    course.capacity = None
+    db.session.commit()
+
+    def add_learners(n, start):
+        for i in range(start, start + n):
+            enrol(make_user(email=f"l{i}@example.com"), course, status=("active", "pending", "waitlisted")[i % 3])
+
+    add_learners(3, 0)
+    login(owner)
+    counts = []
+    for extra in (0, 12):
+        add_learners(extra, 100)
+        with count_queries() as counter:
+            assert client.get("/courses/leading/roster").status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1]
