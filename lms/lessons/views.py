@@ -1,5 +1,240 @@
-"""lessons views."""
+"""Taking a course: the course home, lesson pages, "Mark as done" and knowledge checks.
 
-from flask import Blueprint
+Every view loads the course by slug, checks that the lesson belongs to it (no lesson of another course is
+reachable through this URL), then checks access before it does anything.
+"""
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from lms.auth.forms import ButtonForm
+from lms.extensions import db
+from lms.lessons import quiz as quizzes
+from lms.lessons.services import LessonState, course_outline
+from lms.models import Certificate, Course, Lesson, QuizAttempt, Upload
+from lms.permissions import active_enrolment, is_course_staff
+from lms.progress import services as progress
+from lms.templating import has_endpoint
 
 bp = Blueprint("lessons", __name__)
+
+EMBED_PREFIXES = ("https://www.youtube-nocookie.com/", "https://player.vimeo.com/")
+
+
+class Access:
+    """Who the visitor is for this course: staff, an active learner, or neither."""
+
+    def __init__(self, course):
+        self.is_staff = is_course_staff(current_user, course)
+        self.enrolment = active_enrolment(current_user, course)
+        self.can_take = self.is_staff or (
+            self.enrolment is not None and course.status in ("published", "archived")
+        )
+
+
+def _course_or_404(slug):
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None:
+        abort(404)
+    return course
+
+
+def _lesson_of_course_or_404(course, lesson_id):
+    lesson = db.session.get(Lesson, lesson_id)
+    if lesson is None or lesson.course_id != course.id:
+        abort(404)
+    return lesson
+
+
+def _send_to_course_page(course, message):
+    if has_endpoint("enrolment.course_page"):
+        flash(message, "info")
+        return redirect(url_for("enrolment.course_page", slug=course.slug))
+    abort(403)
+
+
+def _wants_json():
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _outline_and_state(course, lesson, access):
+    outline = course_outline(current_user, course, access.enrolment, bypass_locks=access.is_staff)
+    state = outline.state_of(lesson.id)
+    if state is None:  # archived lesson or module: gone for learners, still readable by staff
+        if not access.is_staff:
+            abort(404)
+        state = LessonState(lesson=lesson, status="not_started", reason="This lesson is archived.")
+    return outline, state
+
+
+def _locked_page(course, lesson, state):
+    return render_template("lessons/locked.html", course=course, lesson=lesson, state=state), 403
+
+
+@bp.get("/<slug>/")
+def course_home(slug):
+    course = _course_or_404(slug)
+    access = Access(course)
+    if not access.can_take:
+        return _send_to_course_page(course, "Enrol in this course to start its lessons.")
+    enrolment = access.enrolment
+    outline = course_outline(current_user, course, enrolment, bypass_locks=access.is_staff)
+    resume = outline.continue_state(enrolment.last_lesson_id if enrolment else None)
+    certificate = None
+    if enrolment is not None and enrolment.completed_at is not None:
+        certificate = db.session.scalar(
+            select(Certificate).where(Certificate.user_id == current_user.id, Certificate.course_id == course.id)
+        )
+    return render_template(
+        "lessons/course_home.html", course=course, outline=outline, resume=resume, enrolment=enrolment,
+        is_staff=access.is_staff, certificate=certificate,
+    )  # fmt: skip
+
+
+@bp.get("/<slug>/lessons/<int:lesson_id>")
+def lesson(slug, lesson_id):
+    course = _course_or_404(slug)
+    lesson = _lesson_of_course_or_404(course, lesson_id)
+    access = Access(course)
+    if not access.can_take:
+        if lesson.is_preview and course.is_published and lesson.archived_at is None:
+            return _render_lesson(course, lesson, None, None, access, preview=True)
+        return _send_to_course_page(course, "Enrol in this course to open that lesson.")
+    outline, state = _outline_and_state(course, lesson, access)
+    if not state.available:
+        return _locked_page(course, lesson, state)
+    if access.enrolment is not None and state.status == "not_started":
+        state.status = "in_progress"  # opening it now starts it
+    page = _render_lesson(course, lesson, outline, state, access, attempt_id=request.args.get("attempt", type=int))
+    if access.enrolment is not None:
+        # Deliberately a write on GET: "resume where you left off" must work without JavaScript. It is a
+        # single idempotent upsert (opened times) plus the enrolment's resume pointer, done after the page
+        # is rendered so the commit does not expire what the template still reads.
+        progress.record_lesson_open(current_user, lesson, access.enrolment)
+        db.session.commit()
+    return page
+
+
+def _render_lesson(course, lesson, outline, state, access, *, preview=False, attempt_id=None, quiz_errors=None,
+                   chosen=None, status=200):  # fmt: skip
+    attachments = db.session.scalars(
+        select(Upload).where(Upload.lesson_id == lesson.id, Upload.kind == "attachment").order_by(Upload.id)
+    ).all()
+    embed_url = lesson.video_embed_url if (lesson.video_embed_url or "").startswith(EMBED_PREFIXES) else ""
+    questions = quizzes.questions_of(lesson) if lesson.has_quiz and not preview else []
+    result = None
+    if attempt_id and questions:
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        if attempt is not None and attempt.user_id == current_user.id and attempt.lesson_id == lesson.id:
+            answers = {int(k): set(v) for k, v in (attempt.answers or {}).items()}
+            score, passed, feedback = quizzes.score_quiz(lesson, answers)
+            result = {"score": score, "passed": passed, "feedback": feedback, "answers": answers}
+            chosen = chosen or answers
+    previous_state, next_state = outline.neighbours(lesson.id) if outline else (None, None)
+    assignment_panel = threads = None
+    if not preview and current_user.is_authenticated:
+        from lms.discussion import services as discussion
+        from lms.peers import services as peers
+
+        assignment_panel = peers.assignment_panel(current_user, lesson)
+        threads = discussion.recent_threads_for_lesson(lesson, current_user)
+    return render_template(
+        "lessons/lesson.html", course=course, lesson=lesson, outline=outline, state=state, access=access,
+        preview=preview, attachments=attachments, embed_url=embed_url, questions=questions, result=result,
+        quiz_errors=quiz_errors or {}, chosen=chosen or {}, previous_state=previous_state, next_state=next_state,
+        assignment_panel=assignment_panel, threads=threads or [], form=ButtonForm(),
+    ), status  # fmt: skip
+
+
+def _load_for_action(slug, lesson_id):
+    """Shared checks for the POST actions: lesson of this course, enrolled, CSRF, not locked."""
+    course = _course_or_404(slug)
+    lesson = _lesson_of_course_or_404(course, lesson_id)
+    access = Access(course)
+    if not access.can_take:
+        abort(403)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    outline, state = _outline_and_state(course, lesson, access)
+    return course, lesson, access, outline, state
+
+
+def _refuse(course, lesson, message, status=409):
+    if _wants_json():
+        return jsonify({"ok": False, "message": message}), status
+    flash(message, "error")
+    return redirect(url_for("lessons.lesson", slug=course.slug, lesson_id=lesson.id))
+
+
+@bp.post("/<slug>/lessons/<int:lesson_id>/done")
+def mark_done(slug, lesson_id):
+    course, lesson, access, outline, state = _load_for_action(slug, lesson_id)
+    if not state.available:
+        return _locked_page(course, lesson, state)
+    if access.enrolment is None:
+        return _refuse(course, lesson, "Staff preview: progress is recorded for enrolled learners only.")
+    if not progress.has_passed_quiz(current_user, lesson):
+        return _refuse(course, lesson, "Pass the knowledge check below to complete this lesson.")
+    from lms.peers import services as peers
+
+    blocker = peers.completion_blocker(current_user, lesson)
+    if blocker:
+        return _refuse(course, lesson, blocker)
+    completion = progress.mark_lesson_done(current_user, lesson)
+    db.session.commit()
+    return _after_completion(course, lesson, access, completion)
+
+
+def _after_completion(course, lesson, access, completion):
+    outline = course_outline(current_user, course, access.enrolment)
+    following = outline.next_open(after_lesson_id=lesson.id) or outline.next_open()
+    next_url = url_for("lessons.lesson", slug=course.slug, lesson_id=following.lesson.id) if following else None
+    certificate_url = (
+        url_for("progress.verify_certificate", code=completion.certificate.code) if completion.certificate else None
+    )
+    if _wants_json():
+        return jsonify({
+            "ok": True, "done": True, "percent": outline.percent, "remaining_minutes": outline.remaining_minutes,
+            "next_url": next_url, "next_title": following.lesson.title if following else None,
+            "course_completed": completion.course_completed or outline.is_complete,
+            "certificate_url": certificate_url,
+            "course_url": url_for("lessons.course_home", slug=course.slug),
+        })  # fmt: skip
+    if completion.course_completed:
+        flash(f"You finished “{course.title}”. Your certificate is ready.", "success")
+        return redirect(url_for("lessons.course_home", slug=course.slug))
+    flash(f"“{lesson.title}” is done.", "success")
+    return redirect(next_url or url_for("lessons.course_home", slug=course.slug))
+
+
+@bp.post("/<slug>/lessons/<int:lesson_id>/quiz")
+def submit_quiz(slug, lesson_id):
+    course, lesson, access, outline, state = _load_for_action(slug, lesson_id)
+    if not state.available:
+        return _locked_page(course, lesson, state)
+    if not lesson.has_quiz:
+        abort(404)
+    if access.enrolment is None:
+        return _refuse(course, lesson, "Staff preview: quiz attempts are recorded for enrolled learners only.")
+    questions = quizzes.questions_of(lesson)
+    answers, errors = quizzes.read_answers(questions, request.form)
+    if errors:
+        return _render_lesson(course, lesson, outline, state, access, quiz_errors=errors, chosen=answers, status=400)
+    score, passed, _feedback = quizzes.score_quiz(lesson, answers)
+    attempt = progress.record_quiz_attempt(current_user, lesson, score, passed, answers)
+    completion = None
+    if passed:
+        from lms.peers import services as peers
+
+        blocker = peers.completion_blocker(current_user, lesson)
+        if blocker:
+            flash(blocker, "info")
+        else:
+            completion = progress.mark_lesson_done(current_user, lesson)
+    db.session.commit()
+    if completion is not None and completion.course_completed:
+        flash(f"You finished “{course.title}”. Your certificate is ready.", "success")
+    return redirect(
+        url_for("lessons.lesson", slug=course.slug, lesson_id=lesson.id, attempt=attempt.id, _anchor="quiz-result")
+    )

@@ -1,9 +1,23 @@
-"""Progress rules: completion percentages (one grouped query per page, never one per lesson)."""
+"""Progress rules: opening and completing lessons, measured time, quiz results, course completion and
+certificates. Writes are race-safe upserts on the (user_id, lesson_id) / (user_id, day) unique keys, so
+parallel requests never create a second row or lose an update. Services flush; views commit.
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import and_, func, select
 
+from lms.database import utcnow
 from lms.extensions import db
-from lms.models import Course, Lesson, LessonProgress, Module
+from lms.lessons.services import local_today
+from lms.models import Certificate, Course, DailyActivity, Enrolment, Lesson, LessonProgress, Module, QuizAttempt
+
+# Time spent is measured from page activity: one beat credits at most this many seconds, and nothing
+# when the previous activity is older than IDLE_AFTER (the tab was left open, the learner went away).
+MAX_SECONDS_PER_BEAT = 60
+IDLE_AFTER = timedelta(minutes=5)
 
 
 def available_lessons_clause():
@@ -38,3 +52,186 @@ def course_percentages(user_id, course_ids):
         .where(Course.id.in_(course_ids))
     )
     return {cid: (min(100, round(100 * d / total)) if total else 0) for cid, total, d in rows}
+
+
+def _insert(model):
+    """INSERT ... ON CONFLICT for the dialect in use (SQLite and PostgreSQL share the syntax)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)
+
+
+def _upsert_progress(user_id, lesson, now, new_row=None, on_conflict=None):
+    """Insert the learner's progress row for the lesson, or update the existing one (one statement)."""
+    values = {"user_id": user_id, "lesson_id": lesson.id, "course_id": lesson.course_id, "first_opened_at": now,
+              "last_opened_at": now, "seconds_spent": 0, "quiz_attempts": 0, **(new_row or {})}  # fmt: skip
+    stmt = _insert(LessonProgress).values(**values)
+    stmt = stmt.on_conflict_do_update(index_elements=["user_id", "lesson_id"], set_=on_conflict or {})
+    db.session.execute(stmt)
+
+
+def record_lesson_open(user, lesson, enrolment, now=None):
+    """First/last opened for the lesson and "resume here" on the enrolment. Idempotent."""
+    now = now or utcnow()
+    _upsert_progress(user.id, lesson, now, on_conflict={"last_opened_at": now})
+    enrolment.last_lesson_id = lesson.id
+    enrolment.last_activity_at = now
+
+
+@dataclass
+class Completion:
+    newly_done: bool
+    course_completed: bool = False
+    certificate: Certificate | None = None
+
+
+def mark_lesson_done(user, lesson, now=None):
+    """Complete a lesson once (the first completion time is kept) and, when it was the last available
+    lesson, complete the course and issue the certificate. Safe under parallel requests."""
+    now = now or utcnow()
+    stmt = (
+        _insert(LessonProgress)
+        .values(user_id=user.id, lesson_id=lesson.id, course_id=lesson.course_id, first_opened_at=now,
+                last_opened_at=now, completed_at=now, seconds_spent=0, quiz_attempts=0)
+        .on_conflict_do_update(
+            index_elements=["user_id", "lesson_id"],
+            set_={"completed_at": func.coalesce(LessonProgress.__table__.c.completed_at, now)},
+        )
+        .returning(LessonProgress.completed_at)
+    )  # fmt: skip
+    completed_at = db.session.execute(stmt).scalar_one()
+    result = Completion(newly_done=completed_at == now)
+    course_completed, certificate = complete_course_if_finished(user, lesson.course_id, now)
+    result.course_completed, result.certificate = course_completed, certificate
+    return result
+
+
+def complete_course_if_finished(user, course_id, now=None):
+    """(completed now?, certificate) — completes the enrolment when every available lesson is done.
+
+    The enrolment row is locked first (PostgreSQL), so of two parallel last completions the later one
+    counts after the earlier has committed and sees both lessons done.
+    """
+    now = now or utcnow()
+    enrolment = db.session.scalar(
+        select(Enrolment)
+        .where(Enrolment.user_id == user.id, Enrolment.course_id == course_id, Enrolment.status == "active")
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if enrolment is None:
+        return False, None
+    total, done = db.session.execute(
+        select(func.count(Lesson.id), func.count(LessonProgress.completed_at))
+        .join(Module, Module.id == Lesson.module_id)
+        .outerjoin(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user.id))
+        .where(Lesson.course_id == course_id, available_lessons_clause())
+    ).one()
+    if not total or done < total:
+        return False, None
+    newly = enrolment.completed_at is None
+    if newly:
+        enrolment.completed_at = now
+    return newly, issue_certificate(user.id, course_id, now)
+
+
+def issue_certificate(user_id, course_id, now=None):
+    """The learner's certificate for the course, created once (unique per user and course)."""
+    stmt = (
+        _insert(Certificate)
+        .values(code=secrets.token_urlsafe(16), user_id=user_id, course_id=course_id, issued_at=now or utcnow(),
+                revoked_reason="")
+        .on_conflict_do_nothing()
+    )  # fmt: skip
+    db.session.execute(stmt)
+    return db.session.scalar(
+        select(Certificate)
+        .where(Certificate.user_id == user_id, Certificate.course_id == course_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def record_quiz_attempt(user, lesson, score, passed, answers, now=None):
+    """Keep the attempt, count it and keep the best score on the lesson's progress row."""
+    now = now or utcnow()
+    attempt = QuizAttempt(
+        user_id=user.id, lesson_id=lesson.id, score=score, passed=passed, created_at=now,
+        answers={str(qid): sorted(chosen) for qid, chosen in answers.items()},
+    )  # fmt: skip
+    db.session.add(attempt)
+    table = LessonProgress.__table__.c
+    # SQLite's two-argument max() is its greatest(); both return the larger of old best and new score.
+    larger = func.max if db.session.get_bind().dialect.name == "sqlite" else func.greatest
+    _upsert_progress(
+        user.id, lesson, now, new_row={"quiz_attempts": 1, "best_score": score},
+        on_conflict={"quiz_attempts": table.quiz_attempts + 1,
+                     "best_score": larger(func.coalesce(table.best_score, score), score)},
+    )  # fmt: skip
+    db.session.flush()
+    return attempt
+
+
+def has_passed_quiz(user, lesson):
+    if not lesson.has_quiz:
+        return True
+    best = db.session.scalar(
+        select(LessonProgress.best_score).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+    )
+    return best is not None and best >= lesson.pass_mark
+
+
+def credited_seconds(reported, last_activity_at, now):
+    """Seconds a heartbeat may add: capped per beat, never more than really elapsed since the previous
+    activity (two open tabs do not count twice), nothing after an idle gap."""
+    try:
+        reported = int(reported)
+    except (TypeError, ValueError):
+        return 0
+    reported = max(0, min(reported, MAX_SECONDS_PER_BEAT))
+    if last_activity_at is None:
+        return reported
+    elapsed = now - last_activity_at
+    if elapsed > IDLE_AFTER or elapsed.total_seconds() < 0:
+        return 0
+    return min(reported, int(elapsed.total_seconds()))
+
+
+def record_heartbeat(user, lesson, enrolment, reported_seconds, now=None):
+    """Add measured seconds to the lesson and to today's activity (the learner's local day)."""
+    now = now or utcnow()
+    seconds = credited_seconds(reported_seconds, enrolment.last_activity_at, now)
+    table = LessonProgress.__table__.c
+    _upsert_progress(
+        user.id, lesson, now, new_row={"seconds_spent": seconds}, on_conflict={"seconds_spent": table.seconds_spent + seconds}
+    )
+    enrolment.last_activity_at = now
+    enrolment.last_lesson_id = lesson.id
+    if seconds:
+        add_daily_seconds(user, seconds, now)
+    return seconds
+
+
+def add_daily_seconds(user, seconds, now=None):
+    day = local_today(user, now)
+    stmt = _insert(DailyActivity).values(user_id=user.id, day=day, seconds=seconds)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["user_id", "day"], set_={"seconds": DailyActivity.__table__.c.seconds + seconds}
+    )
+    db.session.execute(stmt)
+
+
+def set_weekly_goal(user, minutes):
+    user.weekly_goal_minutes = minutes
+
+
+def certificate_by_code(code):
+    return db.session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+def certificates_of(user):
+    return db.session.scalars(
+        select(Certificate).where(Certificate.user_id == user.id).order_by(Certificate.issued_at.desc())
+    ).all()
+

@@ -1,0 +1,234 @@
+"""Access rules for taking a course: drip release, prerequisites, archived lessons, and the status of
+every lesson for one learner — computed from one lesson query and one progress query per page.
+
+This module is the one place that decides whether a lesson is open to a learner.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
+
+from lms.extensions import db
+from lms.models import Lesson, LessonProgress, Module
+
+DONE, IN_PROGRESS, NOT_STARTED, LOCKED = "done", "in_progress", "not_started", "locked"
+STATUS_LABELS = {DONE: "Done", IN_PROGRESS: "In progress", NOT_STARTED: "Not started", LOCKED: "Locked"}
+
+
+@dataclass
+class LessonState:
+    lesson: Lesson
+    status: str
+    reason: str = ""
+    opens_on: date | None = None
+    progress: LessonProgress | None = None
+
+    @property
+    def available(self):
+        return self.status != LOCKED
+
+    @property
+    def done(self):
+        return self.status == DONE
+
+    @property
+    def label(self):
+        return STATUS_LABELS[self.status]
+
+
+@dataclass
+class CourseOutline:
+    """A course as one learner sees it: modules of lesson states, in course order."""
+
+    modules: list = field(default_factory=list)  # [(Module, [LessonState, ...]), ...]
+    states: list = field(default_factory=list)  # every LessonState in course order
+
+    def state_of(self, lesson_id):
+        return next((s for s in self.states if s.lesson.id == lesson_id), None)
+
+    @property
+    def done_count(self):
+        return sum(1 for s in self.states if s.done)
+
+    @property
+    def percent(self):
+        return round(100 * self.done_count / len(self.states)) if self.states else 0
+
+    @property
+    def total_minutes(self):
+        return sum(s.lesson.minutes for s in self.states)
+
+    @property
+    def remaining_minutes(self):
+        return sum(s.lesson.minutes for s in self.states if not s.done)
+
+    @property
+    def is_complete(self):
+        return bool(self.states) and all(s.done for s in self.states)
+
+    def next_open(self, after_lesson_id=None):
+        """The first available, not-done lesson (after the given one, if any), in course order."""
+        seen = after_lesson_id is None
+        for state in self.states:
+            if not seen:
+                seen = state.lesson.id == after_lesson_id
+                continue
+            if state.available and not state.done:
+                return state
+        return None
+
+    def continue_state(self, last_lesson_id=None):
+        """Resume at the last visited lesson if it is still open and not done, else the next open one."""
+        if last_lesson_id:
+            last = self.state_of(last_lesson_id)
+            if last is not None and last.available and not last.done:
+                return last
+        return self.next_open()
+
+    def neighbours(self, lesson_id):
+        ids = [s.lesson.id for s in self.states]
+        if lesson_id not in ids:
+            return None, None
+        i = ids.index(lesson_id)
+        return (self.states[i - 1] if i > 0 else None), (self.states[i + 1] if i + 1 < len(ids) else None)
+
+    def upcoming_openings(self):
+        """(module, date) for modules that open on a later date, soonest first."""
+        seen, result = set(), []
+        for module, states in self.modules:
+            dated = [s.opens_on for s in states if s.opens_on]
+            if dated and module.id not in seen:
+                seen.add(module.id)
+                result.append((module, min(dated)))
+        return sorted(result, key=lambda pair: pair[1])
+
+
+def timezone_of(user):
+    try:
+        return ZoneInfo(getattr(user, "timezone", None) or "UTC")
+    except Exception:  # an unknown zone name in old data falls back to UTC rather than failing the page
+        return ZoneInfo("UTC")
+
+
+def local_today(user, now=None):
+    """Today's date where the learner is. `now` is naive UTC (tests pass one in)."""
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    return now.replace(tzinfo=UTC).astimezone(timezone_of(user)).date()
+
+
+def _local_date(moment, tz):
+    return moment.replace(tzinfo=UTC).astimezone(tz).date()
+
+
+def module_opens_on(module, enrolment, tz):
+    """The date a module opens for this learner, or None when it has no drip rule.
+
+    Drip by days counts calendar days in the learner's time zone from enrolment; with both a fixed date
+    and days set, both must have passed.
+    """
+    dates = []
+    if module.opens_on is not None:
+        dates.append(module.opens_on)
+    if module.drip_days and enrolment is not None and enrolment.enrolled_at is not None:
+        dates.append(_local_date(enrolment.enrolled_at, tz) + timedelta(days=module.drip_days))
+    return max(dates) if dates else None
+
+
+def load_lessons(course_ids):
+    """{course_id: [Lesson, ...]} of the available (not archived) lessons in course order; one query.
+    Each lesson's module comes with it (contains_eager), so templates never lazy-load it per row."""
+    course_ids = list(course_ids)
+    result = {cid: [] for cid in course_ids}
+    if not course_ids:
+        return result
+    lessons = db.session.scalars(
+        select(Lesson)
+        .join(Lesson.module)
+        .options(contains_eager(Lesson.module))
+        .where(Lesson.course_id.in_(course_ids), Lesson.archived_at.is_(None), Module.archived_at.is_(None))
+        .order_by(Lesson.course_id, Module.position, Module.id, Lesson.position, Lesson.id)
+    )
+    for lesson in lessons:
+        result[lesson.course_id].append(lesson)
+    return result
+
+
+def load_progress(user_id, course_ids):
+    """{lesson_id: LessonProgress} for one learner across courses; one query. populate_existing so a
+    completion written with a Core upsert earlier in the request is seen."""
+    course_ids = list(course_ids)
+    if user_id is None or not course_ids:
+        return {}
+    rows = db.session.scalars(
+        select(LessonProgress)
+        .where(LessonProgress.user_id == user_id, LessonProgress.course_id.in_(course_ids))
+        .execution_options(populate_existing=True)
+    )
+    return {row.lesson_id: row for row in rows}
+
+
+def build_outline(lessons, progress_by_lesson, *, enrolment=None, tz=None, today=None, bypass_locks=False):
+    """Turn ordered lessons plus the learner's progress rows into lesson states (no queries)."""
+    tz = tz or ZoneInfo("UTC")
+    today = today or datetime.now(tz).date()
+    outline = CourseOutline()
+    previous_done = True  # the previous lesson in course order is completed
+    previous_module_done = True
+    current_module, current_states, module_done = None, None, True
+    for lesson in lessons:
+        module = lesson.module
+        if module is not current_module:
+            if current_module is not None:
+                previous_module_done = module_done
+            current_module, current_states, module_done = module, [], True
+            outline.modules.append((module, current_states))
+        progress = progress_by_lesson.get(lesson.id)
+        done = progress is not None and progress.completed_at is not None
+        state = LessonState(lesson=lesson, status=NOT_STARTED, progress=progress)
+        if done:
+            state.status = DONE
+        else:
+            opens_on = module_opens_on(module, enrolment, tz)
+            if not bypass_locks and opens_on is not None and opens_on > today:
+                state.status, state.opens_on = LOCKED, opens_on
+                state.reason = f"“{module.title}” opens on {opens_on.strftime('%d %b %Y')}."
+            elif not bypass_locks and module.requires_previous and not previous_module_done:
+                state.status = LOCKED
+                state.reason = f"Finish every lesson of the previous module before “{module.title}”."
+            elif not bypass_locks and lesson.requires_previous and not previous_done:
+                previous = outline.states[-1].lesson
+                state.status = LOCKED
+                state.reason = f"Complete “{previous.title}” first."
+            elif progress is not None:
+                state.status = IN_PROGRESS
+        previous_done = done
+        module_done = module_done and done
+        current_states.append(state)
+        outline.states.append(state)
+    return outline
+
+
+def course_outline(user, course, enrolment=None, *, bypass_locks=False, now=None):
+    """The outline of one course for one learner: two queries (lessons, progress)."""
+    lessons = load_lessons([course.id])[course.id]
+    user_id = user.id if getattr(user, "is_authenticated", False) else None
+    progress = load_progress(user_id, [course.id])
+    return build_outline(
+        lessons, progress, enrolment=enrolment, tz=timezone_of(user), today=local_today(user, now),
+        bypass_locks=bypass_locks,
+    )  # fmt: skip
+
+
+def outlines_for_enrolments(user, enrolments, now=None):
+    """{course_id: CourseOutline} for many courses of one learner in two queries (the dashboard)."""
+    course_ids = [e.course_id for e in enrolments]
+    lessons = load_lessons(course_ids)
+    progress = load_progress(user.id, course_ids)
+    tz, today = timezone_of(user), local_today(user, now)
+    return {
+        e.course_id: build_outline(lessons[e.course_id], progress, enrolment=e, tz=tz, today=today)
+        for e in enrolments
+    }

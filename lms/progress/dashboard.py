@@ -1,0 +1,148 @@
+"""The learner's dashboard: "I have N minutes" planner, weekly goal and history, courses in progress and
+completed, upcoming drip openings. Query count is constant in the number of enrolments and lessons."""
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from lms.extensions import db
+from lms.lessons.services import local_today, outlines_for_enrolments
+from lms.models import Certificate, Course, DailyActivity, Enrolment
+
+BUDGETS = (5, 15, 30, 60)
+HISTORY_WEEKS = 8
+
+
+@dataclass
+class Plan:
+    minutes: int
+    picks: list = field(default_factory=list)  # [(Course, LessonState), ...] in the order to take them
+    quickest: tuple | None = None  # (Course, LessonState) when nothing fits
+
+    @property
+    def total(self):
+        return sum(state.lesson.minutes for _, state in self.picks)
+
+
+def plan_lessons(courses, minutes):
+    """Pick the next available, not-done lessons that fit `minutes` in total.
+
+    courses: [(Course, CourseOutline)] with the learner's current focus first. Within a course lessons
+    stay in course order: when the next one does not fit, the plan moves on to the next course rather
+    than skipping ahead (a later lesson usually builds on the earlier one).
+    """
+    plan, left = Plan(minutes=minutes), minutes
+    first_of_each = []
+    for course, outline in courses:
+        queue = [s for s in outline.states if s.available and not s.done]
+        if queue:
+            first_of_each.append((course, queue[0]))
+        for state in queue:
+            if state.lesson.minutes > left:
+                break
+            plan.picks.append((course, state))
+            left -= state.lesson.minutes
+    if not plan.picks and first_of_each:
+        plan.quickest = min(first_of_each, key=lambda pair: pair[1].lesson.minutes)
+    return plan
+
+
+def week_start(day):
+    return day - timedelta(days=day.weekday())  # weeks start on Monday
+
+
+@dataclass
+class WeeklySummary:
+    goal: int
+    this_week: int
+    weeks: list  # [(monday: date, minutes: int)] oldest first, this week last
+
+    @property
+    def percent(self):
+        return min(100, round(100 * self.this_week / self.goal)) if self.goal else 0
+
+    @property
+    def left(self):
+        return max(0, self.goal - self.this_week)
+
+    def ring(self, radius=52):
+        """Stroke numbers for the SVG progress ring."""
+        circumference = 2 * math.pi * radius
+        return {"r": radius, "c": round(circumference, 2), "offset": round(circumference * (1 - self.percent / 100), 2)}
+
+    def bars(self, height=90, width=36, gap=12):
+        """Bar geometry for the 8-week chart, scaled so the goal line always fits."""
+        top = max([m for _, m in self.weeks] + [self.goal, 1])
+        bars = []
+        for i, (monday, minutes) in enumerate(self.weeks):
+            h = round(height * minutes / top)
+            bars.append({"x": i * (width + gap), "y": height - h, "h": h, "w": width, "monday": monday,
+                         "minutes": minutes, "met": minutes >= self.goal})  # fmt: skip
+        goal_y = round(height - height * self.goal / top)
+        return {"bars": bars, "goal_y": goal_y, "width": len(self.weeks) * (width + gap) - gap, "height": height}
+
+
+def weekly_summary(user, now=None, weeks=HISTORY_WEEKS):
+    """Minutes per week (Monday to Sunday in the learner's time zone) for the last `weeks` weeks; one query."""
+    today = local_today(user, now)
+    this_monday = week_start(today)
+    first = this_monday - timedelta(weeks=weeks - 1)
+    rows = db.session.execute(
+        select(DailyActivity.day, DailyActivity.seconds).where(
+            DailyActivity.user_id == user.id, DailyActivity.day >= first, DailyActivity.day < this_monday + timedelta(days=7)
+        )
+    )
+    seconds = {first + timedelta(weeks=i): 0 for i in range(weeks)}
+    for day, secs in rows:
+        if isinstance(day, str):  # defensive: some SQLite drivers hand back ISO strings
+            day = date.fromisoformat(day)
+        seconds[week_start(day)] += secs
+    series = [(monday, round(secs / 60)) for monday, secs in sorted(seconds.items())]
+    return WeeklySummary(goal=user.weekly_goal_minutes or 0, this_week=series[-1][1], weeks=series)
+
+
+def active_enrolments(user):
+    """The learner's active enrolments in courses they can take, most recently used first; one query."""
+    return db.session.scalars(
+        select(Enrolment)
+        .join(Course, Course.id == Enrolment.course_id)
+        .options(joinedload(Enrolment.course))
+        .where(Enrolment.user_id == user.id, Enrolment.status == "active",
+               Course.status.in_(("published", "archived")))
+        .order_by(Enrolment.last_activity_at.desc().nulls_last(), Enrolment.enrolled_at.desc(), Enrolment.id)
+    ).all()  # fmt: skip
+
+
+def dashboard(user, minutes=None, now=None):
+    enrolments = active_enrolments(user)
+    outlines = outlines_for_enrolments(user, enrolments, now)
+    certificates = {
+        c.course_id: c for c in db.session.scalars(select(Certificate).where(Certificate.user_id == user.id))
+    }
+    in_progress, completed, upcoming = [], [], []
+    for enrolment in enrolments:
+        outline = outlines[enrolment.course_id]
+        if enrolment.completed_at is not None or outline.is_complete:
+            completed.append({"enrolment": enrolment, "course": enrolment.course,
+                              "certificate": certificates.get(enrolment.course_id)})  # fmt: skip
+            continue
+        in_progress.append({"enrolment": enrolment, "course": enrolment.course, "outline": outline,
+                            "resume": outline.continue_state(enrolment.last_lesson_id)})  # fmt: skip
+        upcoming.extend((enrolment.course, module, day) for module, day in outline.upcoming_openings())
+    plan = None
+    if minutes in BUDGETS:
+        plan = plan_lessons([(item["course"], item["outline"]) for item in in_progress], minutes)
+    from lms.discussion import services as discussion
+
+    return {
+        "in_progress": in_progress,
+        "completed": completed,
+        "upcoming": sorted(upcoming, key=lambda item: item[2])[:6],
+        "plan": plan,
+        "budgets": BUDGETS,
+        "weekly": weekly_summary(user, now),
+        "replies": discussion.recent_replies_for_user(user),
+    }

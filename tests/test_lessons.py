@@ -1,0 +1,290 @@
+"""Taking a course: course home, resume, locks (drip by days and date, prerequisites), previews, lesson
+page content, mark as done (form and JSON), and no IDOR between courses."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from lms.database import utcnow
+from lms.extensions import db
+from lms.models import Enrolment, LessonProgress, Upload
+from tests.factories import enrol, lessons_of, make_course
+
+
+@pytest.fixture
+def instructor(make_user):
+    return make_user(email="ivo@example.com", name="Ivo Instructor", role="instructor")
+
+
+@pytest.fixture
+def learner(make_user):
+    return make_user(email="lena@example.com", name="Lena Learner")
+
+
+def url(course, lesson=None, action=None):
+    if lesson is None:
+        return f"/learn/{course.slug}/"
+    base = f"/learn/{course.slug}/lessons/{lesson.id}"
+    return f"{base}/{action}" if action else base
+
+
+def test_course_home_shows_modules_status_and_minutes(client, login, instructor, learner):
+    course = make_course(instructor, modules=((5, 10), (15,)))
+    enrol(learner, course)
+    login(learner)
+    page = client.get(url(course)).get_data(as_text=True)
+    assert "Module 1" in page and "Module 2" in page
+    assert "Lesson 2.1" in page
+    assert "30 min" in page  # total minutes
+    assert "Start: Lesson 1.1" in page
+    assert "0% complete" in page
+
+
+def test_resume_continues_at_last_opened_lesson(client, login, instructor, learner):
+    course = make_course(instructor, modules=((5, 10, 15),))
+    enrol(learner, course)
+    first, second, third = lessons_of(course)
+    login(learner)
+    assert client.get(url(course, second)).status_code == 200
+    enrolment = db.session.get(Enrolment, 1)
+    assert enrolment.last_lesson_id == second.id
+    page = client.get(url(course)).get_data(as_text=True)
+    assert "Continue: Lesson 1.2" in page
+    # done -> resume moves on to the next not-done lesson
+    client.post(url(course, second, "done"))
+    page = client.get(url(course)).get_data(as_text=True)
+    assert "Continue: Lesson 1.1" in page  # the first not-done one in course order
+
+
+def test_opening_a_lesson_records_first_and_last_opened_once(client, login, instructor, learner):
+    course = make_course(instructor)
+    enrol(learner, course)
+    lesson = lessons_of(course)[0]
+    login(learner)
+    client.get(url(course, lesson))
+    client.get(url(course, lesson))
+    rows = db.session.query(LessonProgress).all()
+    assert len(rows) == 1
+    assert rows[0].first_opened_at <= rows[0].last_opened_at
+    assert rows[0].completed_at is None
+
+
+def test_not_enrolled_visitors_go_to_course_page_or_403(client, login, instructor, learner, app):
+    course = make_course(instructor, preview_first=True)
+    preview, other = lessons_of(course)
+    # anonymous visitor
+    response = client.get(url(course))
+    assert response.status_code in (302, 403)
+    if response.status_code == 302:
+        assert f"/courses/{course.slug}" in response.headers["Location"]
+    # free preview is open to everyone, without tracking
+    page = client.get(url(course, preview))
+    assert page.status_code == 200
+    assert "free preview" in page.get_data(as_text=True)
+    assert client.get(url(course, other)).status_code in (302, 403)
+    login(learner)
+    assert client.get(url(course, other)).status_code in (302, 403)
+    assert db.session.query(LessonProgress).count() == 0
+
+
+def test_preview_only_for_published_courses(client, instructor):
+    course = make_course(instructor, status="draft", preview_first=True)
+    assert client.get(url(course, lessons_of(course)[0])).status_code in (302, 403)
+
+
+def test_lesson_of_another_course_is_404(client, login, instructor, learner):
+    mine = make_course(instructor, title="Mine")
+    other = make_course(instructor, title="Other")
+    enrol(learner, mine)
+    login(learner)
+    foreign = lessons_of(other)[0]
+    assert client.get(url(mine, foreign)).status_code == 404
+    assert client.post(url(mine, foreign, "done")).status_code == 404
+    assert client.get(f"/learn/{mine.slug}/lessons/999999").status_code == 404
+    assert client.get("/learn/no-such-course/").status_code == 404
+
+
+def test_drip_by_days_locks_until_the_date(client, login, instructor, learner):
+    course = make_course(instructor, modules=((5,), (5,)))
+    course.modules[1].drip_days = 3
+    db.session.commit()
+    enrol(learner, course)
+    login(learner)
+    locked = lessons_of(course)[1]
+    response = client.get(url(course, locked))
+    assert response.status_code == 403
+    page = response.get_data(as_text=True)
+    opens = (utcnow().date() + timedelta(days=3)).strftime("%d %b %Y")
+    assert "is locked" in page and opens in page
+    home = client.get(url(course)).get_data(as_text=True)
+    assert "opens on" in home and "Locked" in home
+    # three days later the module is open
+    enrolment = db.session.scalar(db.select(Enrolment))
+    enrolment.enrolled_at = utcnow() - timedelta(days=3)
+    db.session.commit()
+    assert client.get(url(course, locked)).status_code == 200
+
+
+def test_drip_by_days_counts_days_in_the_learners_time_zone(app, instructor, make_user):
+    from datetime import datetime
+
+    from lms.lessons.services import course_outline
+
+    course = make_course(instructor, modules=((5,), (5,)))
+    course.modules[1].drip_days = 1
+    db.session.commit()
+    # Enrolled at 23:30 UTC on 1 Mar = 12:30 on 2 Mar in Auckland.
+    kiwi = make_user(timezone="Pacific/Auckland")
+    enrolment = enrol(kiwi, course)
+    enrolment.enrolled_at = datetime(2026, 3, 1, 23, 30)
+    db.session.commit()
+    at = datetime(2026, 3, 2, 10, 0)  # 23:00 on 2 Mar in Auckland: still the enrolment day there
+    state = course_outline(kiwi, course, enrolment, now=at).states[1]
+    assert state.status == "locked" and state.opens_on == date(2026, 3, 3)
+    at = datetime(2026, 3, 2, 11, 30)  # 00:30 on 3 Mar in Auckland
+    assert course_outline(kiwi, course, enrolment, now=at).states[1].status == "not_started"
+
+
+def test_drip_by_fixed_date(client, login, instructor, learner):
+    course = make_course(instructor, modules=((5,), (5,)))
+    course.modules[1].opens_on = utcnow().date() + timedelta(days=10)
+    db.session.commit()
+    enrol(learner, course)
+    login(learner)
+    assert client.get(url(course, lessons_of(course)[1])).status_code == 403
+    course.modules[1].opens_on = utcnow().date() - timedelta(days=1)
+    db.session.commit()
+    assert client.get(url(course, lessons_of(course)[1])).status_code == 200
+
+
+def test_lesson_prerequisite_locks_until_previous_is_done(client, login, instructor, learner):
+    course = make_course(instructor, modules=((5, 5),))
+    first, second = lessons_of(course)
+    second.requires_previous = True
+    db.session.commit()
+    enrol(learner, course)
+    login(learner)
+    response = client.get(url(course, second))
+    assert response.status_code == 403
+    assert "Complete “Lesson 1.1” first." in response.get_data(as_text=True)
+    assert client.post(url(course, second, "done")).status_code == 403
+    client.post(url(course, first, "done"))
+    assert client.get(url(course, second)).status_code == 200
+
+
+def test_module_prerequisite_needs_every_lesson_of_previous_module(client, login, instructor, learner):
+    course = make_course(instructor, modules=((5, 5), (5,)))
+    course.modules[1].requires_previous = True
+    db.session.commit()
+    a, b, c = lessons_of(course)
+    enrol(learner, course)
+    login(learner)
+    client.post(url(course, a, "done"))
+    assert client.get(url(course, c)).status_code == 403
+    client.post(url(course, b, "done"))
+    assert client.get(url(course, c)).status_code == 200
+
+
+def test_staff_bypass_locks_and_are_not_tracked(client, login, instructor):
+    course = make_course(instructor, modules=((5,), (5,)))
+    course.modules[1].opens_on = utcnow().date() + timedelta(days=10)
+    db.session.commit()
+    login(instructor)
+    assert client.get(url(course, lessons_of(course)[1])).status_code == 200
+    assert db.session.query(LessonProgress).count() == 0
+
+
+def test_archived_lesson_is_gone_for_learners(client, login, instructor, learner):
+    course = make_course(instructor, modules=((5, 5),))
+    lessons_of(course)[1].archived_at = utcnow()
+    db.session.commit()
+    enrol(learner, course)
+    login(learner)
+    assert client.get(url(course, lessons_of(course)[1])).status_code == 404
+    assert "Lesson 1.2" not in client.get(url(course)).get_data(as_text=True)
+
+
+def test_mark_done_without_js_redirects_to_next_lesson(client, login, instructor, learner):
+    course = make_course(instructor, modules=((5, 5),))
+    first, second = lessons_of(course)
+    enrol(learner, course)
+    login(learner)
+    response = client.post(url(course, first, "done"))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(url(course, second))
+    page = client.get(url(course, first)).get_data(as_text=True)
+    assert "You completed this lesson" in page
+
+
+def test_mark_done_json_for_javascript(client, login, instructor, learner):
+    course = make_course(instructor, modules=((5, 5),))
+    first, second = lessons_of(course)
+    enrol(learner, course)
+    login(learner)
+    response = client.post(url(course, first, "done"), headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["ok"] and data["percent"] == 50
+    assert data["next_url"].endswith(url(course, second))
+    assert data["course_completed"] is False
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_mark_done_needs_csrf_token(client, login, instructor, learner, app_config):
+    course = make_course(instructor)
+    enrol(learner, course)
+    # log in with a token from the login page
+    import re
+
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"',
+                      client.get("/auth/login").get_data(as_text=True))
+    token = token.group(1) or token.group(2)
+    client.post("/auth/login", data={"email": learner.email, "password": "correct horse battery", "csrf_token": token})
+    lesson = lessons_of(course)[0]
+    assert client.post(url(course, lesson, "done")).status_code == 400
+    assert db.session.query(LessonProgress).filter(LessonProgress.completed_at.isnot(None)).count() == 0
+
+
+def test_lesson_page_shows_video_embed_only_from_allowed_hosts(client, login, instructor, learner):
+    course = make_course(instructor, modules=((5, 5),))
+    good, bad = lessons_of(course)
+    good.video_embed_url = "https://www.youtube-nocookie.com/embed/abc123"
+    bad.video_embed_url = "https://evil.example.com/embed/abc"
+    db.session.commit()
+    enrol(learner, course)
+    login(learner)
+    page = client.get(url(course, good)).get_data(as_text=True)
+    assert '<iframe src="https://www.youtube-nocookie.com/embed/abc123" title="Video: Lesson 1.1"' in page
+    assert "evil.example.com" not in client.get(url(course, bad)).get_data(as_text=True)
+
+
+def test_lesson_page_lists_attachments_and_body(client, login, instructor, learner):
+    course = make_course(instructor)
+    lesson = lessons_of(course)[0]
+    db.session.add(Upload(stored_name="abc.pdf", original_name="checklist.pdf", content_type="application/pdf",
+                          size=2048, kind="attachment", course_id=course.id, lesson_id=lesson.id))
+    db.session.commit()
+    enrol(learner, course)
+    login(learner)
+    page = client.get(url(course, lesson)).get_data(as_text=True)
+    assert "checklist.pdf" in page
+    assert "Lesson 1.1 text." in page
+    assert "Next" in page and "Lesson 1.2" in page
+
+
+def test_completion_percent_ignores_archived_lessons(app, instructor, learner):
+    from lms.progress.services import course_percentages, mark_lesson_done
+    from lms.studio.services import recompute_course_totals
+
+    course = make_course(instructor, modules=((5, 5, 5, 5),))
+    enrol(learner, course)
+    a, b, c, d = lessons_of(course)
+    mark_lesson_done(learner, a)
+    mark_lesson_done(learner, d)
+    d.archived_at = utcnow()  # a done lesson that is archived no longer counts
+    recompute_course_totals(course)
+    db.session.commit()
+    assert course_percentages(learner.id, [course.id]) == {course.id: 33}
+    from lms.lessons.services import course_outline
+
+    assert course_outline(learner, course).percent == 33
