@@ -1,9 +1,34 @@
-"""Studio rules: course structure, totals, publishing."""
+"""Studio rules: course settings, slugs, publishing, staff, totals and knowledge-check scoring.
+
+Module/lesson structure (add, move, archive) lives in lms.studio.structure.
+No request or session access here; callers commit.
+"""
+
+import re
+import unicodedata
 
 from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
 
+from lms.content import render_markdown
+from lms.database import utcnow
 from lms.extensions import db
-from lms.models import Course, Lesson, Module
+from lms.models import Course, CourseSkill, CourseStaff, Lesson, Module, User
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+RESERVED_SLUGS = {"new", "import", "files"}
+SLUG_MAX = 80
+
+# Allowed moves between states; published -> draft is not offered: learners may already be enrolled.
+TRANSITIONS = {("draft", "published"), ("published", "archived"), ("archived", "published")}
+
+
+class StudioError(ValueError):
+    """A rule was broken; str(error) is a message for the instructor, `field` the form field it is about."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
 
 
 def recompute_course_totals(course):
@@ -17,4 +42,217 @@ def recompute_course_totals(course):
     return course
 
 
-__all__ = ["Course", "recompute_course_totals"]
+# --- slugs -----------------------------------------------------------------------------------------
+
+
+def slugify(text, max_length=60):
+    """"Négocier: rates & scope!" -> "negocier-rates-scope" (ASCII, lower case, hyphens)."""
+    ascii_text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    slug = slug[:max_length].rstrip("-")
+    return slug or "course"
+
+
+def slug_taken(slug, exclude_course_id=None):
+    query = select(Course.id).where(Course.slug == slug)
+    if exclude_course_id is not None:
+        query = query.where(Course.id != exclude_course_id)
+    return db.session.scalar(query) is not None or slug in RESERVED_SLUGS
+
+
+def unique_slug(base, exclude_course_id=None):
+    """base, or base-2, base-3 ... whichever is free."""
+    base = base[: SLUG_MAX - 6].rstrip("-") or "course"
+    candidate, n = base, 1
+    while slug_taken(candidate, exclude_course_id):
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+# --- courses ---------------------------------------------------------------------------------------
+
+
+def create_course(owner, **settings):
+    """A new draft course owned by `owner` (a CourseStaff row with role owner), with the form's settings."""
+    course = Course(slug="", title="", owner_id=owner.id, status="draft")
+    course.staff = [CourseStaff(user_id=owner.id, role="owner")]
+    update_course(course, **settings)
+    db.session.add(course)
+    return course
+
+
+def update_course(course, *, title, slug="", summary="", description_md="", outcomes="", level="intro",
+                  skills="", enrolment_policy="open", enrolment_key="", capacity=None, enrol_opens_at=None,
+                  enrol_closes_at=None):  # fmt: skip
+    """Apply the settings form. The slug is editable until the first publication, then fixed."""
+    if course.published_at is None:
+        if slug and slug != course.slug:
+            if slug_taken(slug, course.id):
+                raise StudioError("Another course already uses this URL name.", "slug")
+            course.slug = slug
+        elif not course.slug:
+            course.slug = unique_slug(slugify(title))
+    if enrol_opens_at and enrol_closes_at and enrol_closes_at <= enrol_opens_at:
+        raise StudioError("Enrolment must close after it opens.", "enrol_closes_at")
+    if enrolment_policy == "key":
+        if enrolment_key:
+            set_enrolment_key(course, enrolment_key)
+        elif not course.enrolment_key_hash:
+            raise StudioError("Set the key learners must enter.", "enrolment_key")
+    else:
+        course.enrolment_key_hash = None
+    course.title, course.summary, course.level = title.strip(), (summary or "").strip(), level
+    course.description_md = description_md or ""
+    course.description_html = str(render_markdown(course.description_md))
+    course.outcomes = "\n".join(outcome_lines(outcomes))
+    course.enrolment_policy, course.capacity = enrolment_policy, capacity
+    course.enrol_opens_at, course.enrol_closes_at = enrol_opens_at, enrol_closes_at
+    set_skills(course, skills)
+    return course
+
+
+def set_skills(course, text):
+    """Comma-separated tags -> CourseSkill rows: trimmed, lower-cased, no duplicates."""
+    names = []
+    for part in (text or "").split(","):
+        name = re.sub(r"\s+", " ", part).strip().lower()[:60]
+        if name and name not in names:
+            names.append(name)
+    existing = {skill.name: skill for skill in course.skills}
+    course.skills = [existing.get(name) or CourseSkill(name=name) for name in names]
+
+
+def set_enrolment_key(course, key):
+    """Keep only a scrypt hash of the key; the enrolment service checks it with check_password_hash."""
+    course.enrolment_key_hash = generate_password_hash(key, method="scrypt")
+
+
+def outcome_lines(text):
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def available_lesson_count(course):
+    return db.session.scalar(
+        select(func.count(Lesson.id))
+        .join(Module, Module.id == Lesson.module_id)
+        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None), Module.archived_at.is_(None))
+    )
+
+
+def change_status(course, target):
+    """draft -> published -> archived -> published. Publishing needs at least one lesson."""
+    if (course.status, target) not in TRANSITIONS:
+        raise StudioError(f"A {course.status} course cannot become {target}.")
+    if target == "published" and not available_lesson_count(course):
+        raise StudioError("Add at least one lesson before publishing.")
+    course.status = target
+    if target == "published" and course.published_at is None:
+        course.published_at = utcnow()
+    recompute_course_totals(course)
+    return course
+
+
+# --- staff -----------------------------------------------------------------------------------------
+
+
+def staff_of(course):
+    return db.session.scalars(
+        select(CourseStaff)
+        .where(CourseStaff.course_id == course.id)
+        .options(db.joinedload(CourseStaff.user))
+        .order_by(CourseStaff.role.desc(), CourseStaff.added_at)
+    ).all()
+
+
+def add_co_instructor(course, email):
+    """Any existing account may co-teach; it gets a CourseStaff row, its global role is untouched."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
+    if user is None:
+        raise StudioError("No account uses that e-mail address. Ask them to sign up first.")
+    if not user.active:
+        raise StudioError("That account is deactivated.")
+    if db.session.get(CourseStaff, (course.id, user.id)) is not None:
+        raise StudioError(f"{user.display_name} is already on the staff of this course.")
+    staff = CourseStaff(course_id=course.id, user_id=user.id, role="instructor")
+    db.session.add(staff)
+    return staff, user
+
+
+def remove_co_instructor(course, user_id):
+    staff = db.session.get(CourseStaff, (course.id, user_id))
+    if staff is None:
+        raise StudioError("That person is not on the staff of this course.")
+    if staff.role == "owner":
+        raise StudioError("The owner cannot be removed.")
+    user = staff.user
+    db.session.delete(staff)
+    return user
+
+
+def courses_for_studio(user):
+    """The courses a user may edit: all for admins, else those with a CourseStaff row."""
+    query = select(Course).options(db.joinedload(Course.owner)).order_by(Course.updated_at.desc(), Course.id.desc())
+    if not user.is_admin:
+        query = query.join(CourseStaff, CourseStaff.course_id == Course.id).where(CourseStaff.user_id == user.id)
+    return db.session.scalars(query).unique().all()
+
+
+# --- knowledge checks ------------------------------------------------------------------------------
+
+
+def quiz_problems(lesson):
+    """Why a lesson's questions cannot carry a pass mark (empty list: they can)."""
+    if not lesson.questions:
+        return ["Add at least one question first."]
+    return [
+        f"Question {index} needs at least one correct choice."
+        for index, question in enumerate(lesson.questions, start=1)
+        if not any(choice.is_correct for choice in question.choices)
+    ]
+
+
+def _as_ids(values):
+    ids = set()
+    for value in values if isinstance(values, list | set | tuple | frozenset) else [values]:
+        try:
+            ids.add(int(value))
+        except (TypeError, ValueError):
+            continue
+    return ids
+
+
+def score_quiz(lesson, answers):
+    """Score answers {question_id: {choice_id, ...}} against the lesson's questions.
+
+    A question counts as correct only when exactly its correct choices were chosen, so a partial answer
+    to a multiple-choice question scores nothing. Returns (score_percent, passed, per_question_feedback),
+    score rounded down; per_question_feedback is [{question, correct, chosen: [Choice], feedback: [str]}].
+    """
+    normalized = {}
+    for key, values in (answers or {}).items():
+        try:
+            normalized[int(key)] = _as_ids(values)
+        except (TypeError, ValueError):
+            continue
+    feedback, right = [], 0
+    for question in lesson.questions:
+        chosen_ids = normalized.get(question.id, set())
+        chosen = [choice for choice in question.choices if choice.id in chosen_ids]
+        if question.kind == "single" and len(chosen) > 1:
+            chosen_correct = False
+        else:
+            chosen_correct = {c.id for c in chosen} == {c.id for c in question.choices if c.is_correct}
+        right += chosen_correct
+        feedback.append(
+            {
+                "question": question,
+                "correct": chosen_correct,
+                "chosen": chosen,
+                "feedback": [choice.feedback for choice in chosen if choice.feedback],
+            }
+        )
+    total = len(lesson.questions)
+    score = (100 * right) // total if total else 100
+    passed = lesson.pass_mark is None or score >= lesson.pass_mark
+    return score, passed, feedback

@@ -1,0 +1,5 @@
+"""The studio blueprint object, shared by every studio view module."""
+
+from flask import Blueprint
+
+bp = Blueprint("studio", __name__)

@@ -1,0 +1,172 @@
+"""Studio forms. Every POST goes through one of these (CSRF); rules that need the database live in services."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+
+from lms.models.course import ENROLMENT_POLICIES, LEVELS
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _lower(value):
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+CAPACITY_MESSAGE = "Enter at least 1, or leave it blank for no limit."
+
+
+class CourseForm(FlaskForm):
+    title = StringField("Title", filters=[_strip], validators=[DataRequired(), Length(max=160)])
+    slug = StringField(
+        "URL name", filters=[_lower],
+        validators=[Optional(), Length(max=80), Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                                                       message="Use lower-case letters, digits and hyphens.")],
+        description="Part of the course address. Leave blank to derive it from the title. Fixed once published.",
+    )  # fmt: skip
+    summary = StringField(
+        "Summary", filters=[_strip], validators=[Optional(), Length(max=300)],
+        description="One or two sentences for the catalog card.",
+    )  # fmt: skip
+    description = TextAreaField("Description", validators=[Optional(), Length(max=20000)],
+                                description="Markdown: **bold**, lists, links, tables.")  # fmt: skip
+    outcomes = TextAreaField("Outcomes", validators=[Optional(), Length(max=3000)],
+                             description="What learners will be able to do, one per line.")  # fmt: skip
+    level = SelectField("Level", choices=[(level, level.capitalize()) for level in LEVELS])
+    skills = StringField(
+        "Skills", filters=[_strip], validators=[Optional(), Length(max=300)],
+        description='Comma-separated, e.g. "negotiation, client communication".',
+    )  # fmt: skip
+    cover_image = FileField("Cover image", description="PNG, JPEG, GIF or WebP.")
+    cover_alt = StringField(
+        "Cover description (alt text)", filters=[_strip], validators=[Optional(), Length(max=300)],
+        description="What the image shows, for people who cannot see it. Required with a cover.",
+    )  # fmt: skip
+    remove_cover = BooleanField("Remove the current cover image")
+    enrolment_policy = SelectField(
+        "Enrolment", choices=[("open", "Open: anyone can enrol"), ("key", "With an enrolment key"),
+                              ("approval", "On approval by staff")],
+    )  # fmt: skip
+    enrolment_key = PasswordField(
+        "Enrolment key", validators=[Optional(), Length(min=4, max=100)],
+        description="Only for enrolment with a key. Leave blank to keep the current key.",
+    )  # fmt: skip
+    capacity = IntegerField(
+        "Capacity", description="Maximum active learners; blank for no limit.",
+        validators=[Optional(), NumberRange(min=1, max=100000, message=CAPACITY_MESSAGE)],
+    )  # fmt: skip
+    enrol_opens_at = DateTimeLocalField("Enrolment opens", validators=[Optional()], format="%Y-%m-%dT%H:%M",
+                                        description="Optional, in your time zone.")  # fmt: skip
+    enrol_closes_at = DateTimeLocalField("Enrolment closes", validators=[Optional()], format="%Y-%m-%dT%H:%M",
+                                         description="Optional, in your time zone.")  # fmt: skip
+
+    def validate_enrol_closes_at(self, field):
+        if field.data and self.enrol_opens_at.data and field.data <= self.enrol_opens_at.data:
+            raise ValidationError("Enrolment must close after it opens.")
+
+    def validate_enrolment_policy(self, field):
+        if field.data not in ENROLMENT_POLICIES:
+            raise ValidationError("Choose an enrolment policy.")
+
+
+class StatusForm(FlaskForm):
+    status = HiddenField(validators=[DataRequired()])
+
+
+class StaffForm(FlaskForm):
+    email = EmailField("E-mail of the co-instructor", filters=[_strip],
+                       validators=[DataRequired(), Email(), Length(max=254)])  # fmt: skip
+
+
+class ModuleForm(FlaskForm):
+    title = StringField("Title", filters=[_strip], validators=[DataRequired(), Length(max=160)])
+    summary = TextAreaField("Summary", filters=[_strip], validators=[Optional(), Length(max=500)])
+    drip_days = IntegerField(
+        "Opens this many days after enrolment", validators=[Optional(), NumberRange(min=0, max=3650)],
+        description="Leave blank (and the date too) to open the module at enrolment.",
+    )  # fmt: skip
+    opens_on = DateField("Or opens on this date", validators=[Optional()])
+    requires_previous = BooleanField("Learners must complete the previous module first")
+
+    def validate_opens_on(self, field):
+        if field.data and self.drip_days.data is not None:
+            raise ValidationError("Choose either days after enrolment or a date, not both.")
+
+
+class LessonForm(FlaskForm):
+    title = StringField("Title", filters=[_strip], validators=[DataRequired(), Length(max=160)])
+    module_id = SelectField("Module", coerce=int)
+    body = TextAreaField("Lesson text", validators=[Optional(), Length(max=100000)],
+                         description="Markdown: headings, lists, links, tables, ``` code blocks ```.")  # fmt: skip
+    minutes_authored = IntegerField(
+        "Estimated minutes", validators=[Optional(), NumberRange(min=1, max=600)],
+        description="Leave blank to estimate from the text (about 200 words a minute) plus the video.",
+    )  # fmt: skip
+    video_file = FileField("Upload a video", description="MP4 or WebM.")
+    video_embed = StringField(
+        "Or embed a video link", filters=[_strip], validators=[Optional(), Length(max=300)],
+        description="A YouTube or Vimeo link. Other sites cannot be embedded.",
+    )  # fmt: skip
+    remove_video = BooleanField("Remove the current video")
+    video_minutes = IntegerField("Video length (minutes)", validators=[Optional(), NumberRange(min=0, max=600)])
+    is_preview = BooleanField("Free preview: anyone can read this lesson from the catalog")
+    requires_previous = BooleanField("Learners must complete the previous lesson first")
+
+
+class ChoiceForm(FlaskForm):
+    class Meta:
+        csrf = False  # part of QuestionForm, which carries the token
+
+    text = StringField("Choice", filters=[_strip], validators=[Optional(), Length(max=500)])
+    is_correct = BooleanField("Correct")
+    feedback = StringField("Feedback when chosen", filters=[_strip], validators=[Optional(), Length(max=1000)])
+
+
+class QuestionForm(FlaskForm):
+    prompt = TextAreaField("Question", filters=[_strip], validators=[DataRequired(), Length(max=1000)])
+    kind = SelectField("Answer type", choices=[("single", "One correct choice"),
+                                               ("multiple", "Several correct choices")])  # fmt: skip
+    choices = FieldList(FormField(ChoiceForm), min_entries=5, max_entries=8)
+
+
+class PassMarkForm(FlaskForm):
+    pass_mark = IntegerField(
+        "Pass mark (%)", validators=[Optional(), NumberRange(min=0, max=100)],
+        description="The lesson counts as complete only when a learner scores at least this. Blank: no check.",
+    )  # fmt: skip
+
+
+class MoveForm(FlaskForm):
+    direction = HiddenField(validators=[DataRequired()])
+
+    def validate_direction(self, field):
+        if field.data not in ("up", "down"):
+            raise ValidationError("Move up or down.")
+
+
+class ReorderForm(FlaskForm):
+    order = HiddenField(validators=[DataRequired(), Length(max=100000)])
+
+
+class AttachmentForm(FlaskForm):
+    file = FileField("Attach a file", description="PDF, slides, worksheets (Office/OpenDocument) or images.")
+
+
+class ImportForm(FlaskForm):
+    archive = FileField("Course archive (.zip)")

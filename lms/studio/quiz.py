@@ -1,0 +1,54 @@
+"""Knowledge-check authoring: questions with choices, and the lesson's pass mark. Callers commit.
+
+Scoring (score_quiz) lives in lms.studio.services, where the lessons feature calls it.
+"""
+
+from lms.extensions import db
+from lms.models import Choice, Question
+from lms.studio.services import StudioError, quiz_problems
+
+
+def save_question(lesson, question, *, prompt, kind, choices):
+    """Create (question=None) or replace a question. choices: [(text, is_correct, feedback), ...]."""
+    choices = [(text.strip(), bool(ok), (feedback or "").strip()) for text, ok, feedback in choices if text.strip()]
+    if len(choices) < 2:
+        raise StudioError("Give at least two choices.")
+    correct = sum(1 for _, ok, _ in choices if ok)
+    if correct == 0:
+        raise StudioError("Mark at least one choice as correct.")
+    if kind == "single" and correct > 1:
+        raise StudioError("A single-choice question has exactly one correct choice; use multiple choice instead.")
+    if question is None:
+        question = Question(lesson_id=lesson.id, position=len(lesson.questions), prompt="", kind=kind)
+        lesson.questions.append(question)
+    question.prompt, question.kind = prompt.strip(), kind
+    existing = list(question.choices)
+    new_choices = []
+    # Keep the ids of choices that stay in place so stored quiz attempts still point at the same choice.
+    for position, (text, ok, feedback) in enumerate(choices):
+        choice = existing[position] if position < len(existing) else Choice()
+        choice.position, choice.text, choice.is_correct, choice.feedback = position, text, ok, feedback
+        new_choices.append(choice)
+    question.choices = new_choices
+    return question
+
+
+def delete_question(lesson, question):
+    if lesson.pass_mark is not None and len(lesson.questions) == 1:
+        raise StudioError("This is the last question of a knowledge check: remove the pass mark first.")
+    lesson.questions.remove(question)
+    for position, each in enumerate(lesson.questions):
+        each.position = position
+    db.session.flush()
+
+
+def set_pass_mark(lesson, pass_mark):
+    """None removes the knowledge check; a percent needs questions that each have a correct choice."""
+    if pass_mark is not None:
+        problems = quiz_problems(lesson)
+        if problems:
+            raise StudioError(" ".join(problems))
+        if not 0 <= pass_mark <= 100:
+            raise StudioError("The pass mark is a percentage between 0 and 100.")
+    lesson.pass_mark = pass_mark
+    return lesson

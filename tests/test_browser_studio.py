@@ -1,0 +1,125 @@
+"""In Chromium: an instructor builds a course (two modules, three lessons, one quiz), previews and publishes it."""
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from lms.extensions import db
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def make_instructor(app):
+    from lms.auth.services import create_user
+
+    with app.app_context():
+        create_user("ines@example.com", "Ines Instructor", PASSWORD, role="instructor")
+        db.session.commit()
+
+
+def add_lesson(page, module_title, title, body):
+    page.get_by_role("link", name=f"Add lesson to {module_title}").click()
+    page.get_by_label("Title", exact=True).fill(title)
+    page.get_by_label("Lesson text").fill(body)
+    page.get_by_role("button", name="Add lesson").click()
+    expect(page.get_by_text(f"Lesson “{title}” added")).to_be_visible()
+    page.get_by_role("link", name="Back to the outline").click()
+
+
+def test_instructor_builds_previews_and_publishes(live_server, page, screenshot):
+    base = live_server.url
+    make_instructor(live_server.app)
+    page.set_viewport_size(DESKTOP)
+    page.goto(base + "/auth/login")
+    page.get_by_label("E-mail").fill("ines@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    page.get_by_role("link", name="Studio").click()
+    page.get_by_role("link", name="New course").click()
+    page.get_by_label("Title", exact=True).fill("Saying no to scope creep")
+    page.get_by_label("Summary").fill("Protect your time without losing the client.")
+    page.get_by_label("Description",
+        exact=True).fill("Scope creep costs freelancers **hours** every week.\n\n- Spot it\n- Name it\n- Price it")
+    page.get_by_label("Outcomes").fill("Spot scope creep early\nOffer a change request")
+    page.get_by_label("Skills").fill("negotiation, Client communication")
+    page.get_by_role("button", name="Create draft course").click()
+    expect(page.get_by_text("is created as a draft")).to_be_visible()
+
+    for title in ("Spotting scope creep", "Pricing the change"):
+        page.get_by_role("link", name="Add module").click()
+        page.get_by_label("Title", exact=True).fill(title)
+        if title == "Pricing the change":
+            page.get_by_label("Opens this many days after enrolment").fill("3")
+        page.get_by_role("button", name="Add module").click()
+    expect(page.get_by_text("Opens 3 days after enrolment")).to_be_visible()
+
+    add_lesson(page, "Spotting scope creep", "The three signs",
+        "## Watch for\n\n1. *Just one more* requests\n2. Vague specs\n\n"
+        "| Sign | Reply |\n|---|---|\n| More | Quote it |")
+    add_lesson(page, "Spotting scope creep", "Naming it kindly", "Say what you see, then ask a question.")
+    add_lesson(page, "Pricing the change", "The change request", "Put every change in writing with a price and a date.")
+
+    page.get_by_role("link", name="The change request", exact=True).click()
+    page.get_by_role("link", name="Add question").click()
+    page.get_by_label("Question").fill("A client asks for one more page. What first?")
+    page.get_by_label("Choice 1", exact=True).fill("Ask what it is for and quote it")
+    page.get_by_label("Choice 1 is correct").check()
+    page.get_by_label("Feedback for choice 1").fill("Yes: understand, then price.")
+    page.get_by_label("Choice 2", exact=True).fill("Do it for free to be nice")
+    page.get_by_label("Feedback for choice 2").fill("That teaches the client scope is free.")
+    page.get_by_role("button", name="Save question").click()
+    page.get_by_label("Pass mark (%)").fill("100")
+    page.get_by_role("button", name="Save pass mark").click()
+    expect(page.get_by_text("Learners now need 100%")).to_be_visible()
+    screenshot(page, "studio-lesson-editor-desktop")
+    page.set_viewport_size(PHONE)
+    screenshot(page, "studio-lesson-editor-phone")
+    page.set_viewport_size(DESKTOP)
+
+    page.get_by_role("link", name="Saying no to scope creep", exact=True).click()
+    # No-JS move buttons: put "Naming it kindly" first.
+    page.get_by_role("button", name="Move lesson Naming it kindly up").click()
+    lessons = page.locator(".studio-lessons").first.locator(".studio-lesson-title a")
+    expect(lessons).to_have_text(["Naming it kindly", "The three signs"])
+    screenshot(page, "studio-editor-desktop")
+    page.set_viewport_size(PHONE)
+    screenshot(page, "studio-editor-phone")
+    page.set_viewport_size(DESKTOP)
+
+    page.get_by_role("link", name="Preview as learner").click()
+    expect(page.get_by_text("Preview", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Saying no to scope creep")).to_be_visible()
+    screenshot(page, "studio-preview-course-desktop")
+    page.set_viewport_size(PHONE)
+    screenshot(page, "studio-preview-course-phone")
+    page.set_viewport_size(DESKTOP)
+    page.get_by_role("link", name="The three signs", exact=True).click()
+    expect(page.locator(".prose table")).to_be_visible()
+    page.get_by_role("link", name="The change request →").click()
+    page.get_by_label("Do it for free to be nice").check()
+    page.get_by_role("button", name="Check answers").click()
+    expect(page.get_by_text("You scored 0%")).to_be_visible()
+    expect(page.get_by_text("That teaches the client scope is free.")).to_be_visible()
+    screenshot(page, "studio-preview-lesson-desktop")
+    page.set_viewport_size(PHONE)
+    screenshot(page, "studio-preview-lesson-phone")
+    page.set_viewport_size(DESKTOP)
+
+    page.get_by_role("link", name="Back to the studio").click()
+    page.get_by_role("button", name="Publish").click()
+    expect(page.get_by_text("The course is published.")).to_be_visible()
+
+    with live_server.app.app_context():
+        from lms.models import Course
+
+        course = db.session.scalar(select(Course))
+        assert course.status == "published" and course.lesson_count == 3
+        assert [[lesson.title for lesson in m.lessons] for m in course.modules] == [
+            ["Naming it kindly", "The three signs"], ["The change request"]]
+        assert course.skill_names == ["client communication", "negotiation"]
+        db.session.remove()

@@ -1,0 +1,209 @@
+"""Course export/import: an identical round trip, and every kind of bad archive refused with nothing written."""
+
+import io
+import json
+import zipfile
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.models import Course, Upload
+from lms.studio import archive
+from lms.studio.services import recompute_course_totals, set_enrolment_key
+from lms.studio.uploads import path_of, sniff, store_bytes
+from tests.factories import add_quiz, lessons_of, make_course
+from tests.studio_helpers import HTML, MP4, PDF, PNG, row_counts, stored_files
+
+
+def add_file(course, data, ext, kind, lesson=None, name=None, alt=""):
+    upload = Upload(stored_name=store_bytes(data, ext), original_name=name or f"file.{ext}",
+        content_type=sniff(data, f"x.{ext}", kind)[1],
+                    size=len(data), kind=kind, course_id=course.id, lesson_id=getattr(lesson, "id",
+                        None), alt_text=alt)  # fmt: skip
+    db.session.add(upload)
+    db.session.flush()
+    return upload
+
+
+@pytest.fixture
+def rich_course(make_user):
+    owner = make_user("owner@example.com", role="instructor")
+    course = make_course(owner, "Lasting clients", slug="lasting-clients", modules=((5, 10), (15,)),
+                         skills=("relationships",
+                             "communication"), level="advanced", capacity=30, policy="key")  # fmt: skip
+    set_enrolment_key(course, "secret key")
+    course.outcomes = "Keep clients\nGet referrals"
+    course.enrol_opens_at, course.enrol_closes_at = datetime(2027, 1, 1, 9), datetime(2027, 2, 1, 9)
+    m1, m2 = course.modules
+    m2.drip_days, m2.requires_previous = 7, True
+    m1.opens_on = date(2027, 1, 5)
+    l1, l2, l3 = lessons_of(course)
+    cover = add_file(course, PNG, "png", "cover", alt="Two people shaking hands")
+    course.cover = cover
+    image = add_file(course, PNG, "png", "attachment", l1, name="chart.png")
+    add_file(course, PDF, "pdf", "attachment", l1, name="Worksheet.pdf")
+    l1.body_md = f"# Hello\n\n![Chart](/studio/files/{image.stored_name})"
+    l2.video_upload = add_file(course, MP4, "mp4", "video", l2, name="talk.mp4")
+    l2.video_minutes, l2.is_preview, l3.requires_previous = 4, True, True
+    l3.video_embed_url = "https://player.vimeo.com/video/76979871"
+    l3.minutes_authored = None
+    l2.archived_at = datetime(2026, 6, 1)
+    recompute_course_totals(course)
+    db.session.commit()
+    add_quiz(l3, pass_mark=75, questions=(("Q1?", [("a", True), ("b", False)]), ("Q2?", [("c", True), ("d",
+        True), ("e", False)])))
+    return owner, course
+
+
+def snapshot(course):
+    """Everything that must survive a round trip, without ids, stored names or timestamps."""
+
+    def file_info(upload):
+        if upload is None:
+            return None
+        with open(path_of(upload.stored_name), "rb") as handle:
+            return (upload.original_name, upload.kind, upload.content_type, upload.alt_text, handle.read())
+
+    uploads = db.session.scalars(select(Upload).where(Upload.course_id == course.id).order_by(Upload.id)).all()
+    return {
+        "settings": (course.title, course.summary, course.description_md, course.description_html, course.outcomes,
+                     course.level, course.skill_names, course.enrolment_policy, course.enrolment_key_hash,
+                     course.capacity, course.enrol_opens_at, course.enrol_closes_at, course.lesson_count,
+                     course.total_minutes),
+        "cover": file_info(course.cover),
+        "modules": [
+            (m.position, m.title, m.summary, m.drip_days, m.opens_on, m.requires_previous, m.archived_at is not None, [
+                (lesson.position, lesson.title, lesson.body_md.split("/studio/files/")[0], lesson.minutes,
+                 lesson.minutes_authored, lesson.video_embed_url, lesson.video_minutes, lesson.is_preview,
+                 lesson.requires_previous, lesson.pass_mark, lesson.archived_at is not None,
+                 file_info(lesson.video_upload),
+                 [file_info(u) for u in uploads if u.lesson_id == lesson.id and u.kind == "attachment"],
+                 [(q.position, q.prompt, q.kind, [(c.position, c.text, c.is_correct, c.feedback) for c in q.choices])
+                  for q in lesson.questions])
+                for lesson in m.lessons])
+            for m in course.modules
+        ],
+    }  # fmt: skip
+
+
+def test_export_then_import_gives_an_identical_course(app, rich_course, make_user):
+    _, course = rich_course
+    data = archive.export_course(course)
+    importer = make_user("importer@example.com", role="instructor")
+    copy, _ = archive.import_course(io.BytesIO(data), owner=importer)
+    db.session.commit()
+    assert copy.slug == "lasting-clients-2" and copy.status == "draft" and copy.owner_id == importer.id
+    assert [(s.user_id, s.role) for s in copy.staff] == [(importer.id, "owner")]
+    db.session.expire_all()
+    assert snapshot(copy) == snapshot(course)
+    copied = db.session.scalars(select(Upload).where(Upload.course_id == copy.id)).all()
+    image = next(u for u in copied if u.original_name == "chart.png")
+    assert f"/studio/files/{image.stored_name}" in lessons_of(copy)[0].body_md  # links point at the copy's files
+    assert f'src="/studio/files/{image.stored_name}"' in lessons_of(copy)[0].body_html
+
+
+def test_cli_export_and_import(app, runner, rich_course, tmp_path):
+    target = tmp_path / "course.zip"
+    result = runner.invoke(args=["export-course", "lasting-clients", str(target)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["import-course", str(target), "--owner", "owner@example.com"])
+    assert result.exit_code == 0 and "lasting-clients-2" in result.output
+    result = runner.invoke(args=["import-course", str(target), "--owner", "nobody@example.com"])
+    assert result.exit_code != 0 and "No account" in result.output
+    assert runner.invoke(args=["export-course", "missing", str(target)]).exit_code != 0
+    (tmp_path / "bad.zip").write_bytes(b"not a zip")
+    result = runner.invoke(args=["import-course", str(tmp_path / "bad.zip")])
+    assert result.exit_code != 0 and "nothing was changed" in result.output
+    assert db.session.scalars(select(Course.slug).order_by(Course.id)).all() == ["lasting-clients", "lasting-clients-2"]
+
+
+def test_studio_buttons_export_and_import(client, login, rich_course):
+    owner, course = rich_course
+    login(owner)
+    response = client.get("/studio/courses/lasting-clients/export")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert "attachment" in response.headers["Content-Disposition"]
+    response = client.post("/studio/import", data={"archive": (io.BytesIO(response.data), "x.zip")},
+                           content_type="multipart/form-data")  # fmt: skip
+    assert response.status_code == 302 and response.location.endswith("/studio/courses/lasting-clients-2/")
+    response = client.post("/studio/import", data={"archive": (io.BytesIO(b"junk"), "x.zip")},
+                           content_type="multipart/form-data", follow_redirects=True)  # fmt: skip
+    assert "Import refused, nothing was changed" in response.get_data(as_text=True)
+
+
+def rebuild(data, *, manifest=None, drop=(), add=(), replace=None):
+    """A copy of the archive with the manifest changed, entries dropped/added/replaced."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            if info.filename in drop:
+                continue
+            content = source.read(info)
+            if info.filename == "manifest.json" and manifest is not None:
+                content = manifest(json.loads(content)) if callable(manifest) else manifest
+                content = content if isinstance(content, bytes) else json.dumps(content).encode()
+            if replace and info.filename in replace:
+                content = replace[info.filename]
+            target.writestr(info.filename, content)
+        for name, content in add:
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+def first_file(data):
+    return next(n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("files/"))
+
+
+def _set(path, value):
+    def change(manifest):
+        target = manifest
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        return manifest
+
+    return change
+
+
+BAD_ARCHIVES = {
+    "not a zip": lambda d: b"PK\x03\x04 truncated",
+    "truncated": lambda d: d[: len(d) // 2],
+    "malformed json": lambda d: rebuild(d, manifest=b"{not json"),
+    "json not an object": lambda d: rebuild(d, manifest=[1, 2]),
+    "no manifest": lambda d: rebuild(d, drop=("manifest.json",)),
+    "wrong version": lambda d: rebuild(d, manifest=_set(["version"], 99)),
+    "wrong format": lambda d: rebuild(d, manifest=_set(["format"], "moodle")),
+    "missing file": lambda d: rebuild(d, drop=(first_file(d),)),
+    "dot-dot name": lambda d: rebuild(d, add=(("../evil.txt", b"x"),)),
+    "nested dot-dot": lambda d: rebuild(d, add=(("files/../../evil.pdf", PDF),)),
+    "absolute name": lambda d: rebuild(d, add=(("/etc/evil", b"x"),)),
+    "backslash name": lambda d: rebuild(d, add=(("files\\..\\evil.pdf", PDF),)),
+    "traversal in manifest": lambda d: rebuild(d, manifest=lambda m: (m["files"][0].update(name="../../x.png") or m)),
+    "file fails sniff": lambda d: rebuild(d, replace={first_file(d): HTML}),
+    "too many entries": lambda d: rebuild(d, add=[(f"extra/{i}.txt", b"") for i in range(archive.MAX_ENTRIES + 1)]),
+    "zip bomb": lambda d: rebuild(d, add=(("extra/bomb.bin", b"\0" * (3 * 1024 * 1024)),)),
+    "bad level": lambda d: rebuild(d, manifest=_set(["course", "level"], "expert")),
+    "title too long": lambda d: rebuild(d, manifest=_set(["course", "title"], "x" * 500)),
+    "evil embed": lambda d: rebuild(d, manifest=_set(["modules", 1, "lessons", 0, "video_embed_url"],
+        "https://evil.example/x")),
+    "pass mark without answers": lambda d: rebuild(d, manifest=_set(["modules", 1, "lessons", 0, "questions"], [])),
+    "bad key hash": lambda d: rebuild(d, manifest=_set(["course", "enrolment_key_hash"], "plaintext")),
+    "string minutes": lambda d: rebuild(d, manifest=_set(["modules", 0, "lessons", 0, "minutes"], "5")),
+}
+
+
+@pytest.mark.parametrize("app_config", [{"IMPORT_MAX_UNCOMPRESSED": 2 * 1024 * 1024}])
+@pytest.mark.parametrize("kind", list(BAD_ARCHIVES))
+def test_bad_archives_are_refused_with_nothing_written(app, rich_course, kind):
+    _, course = rich_course
+    data = archive.export_course(course)
+    bad = BAD_ARCHIVES[kind](data)
+    rows, files = row_counts(), stored_files(app)
+    with pytest.raises(archive.ArchiveError) as error:
+        archive.import_course(io.BytesIO(bad))
+    db.session.rollback()
+    assert str(error.value)
+    assert row_counts() == rows and stored_files(app) == files

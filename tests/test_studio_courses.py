@@ -1,0 +1,156 @@
+"""Course settings in the studio: create, slugs, skills, enrolment key and window, cover, publishing."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash
+
+from lms.extensions import db
+from lms.models import AuditEntry, Course, CourseStaff, Upload
+from lms.studio.services import slugify, unique_slug
+from tests.factories import lessons_of, make_course
+from tests.studio_helpers import PNG, file, stored_files
+
+
+def course_data(**overrides):
+    data = {"title": "Negotiating rates & scope", "slug": "", "summary": "Say your price.", "description": "",
+            "outcomes": "", "level": "intro", "skills": "", "enrolment_policy": "open", "enrolment_key": "",
+            "capacity": "", "enrol_opens_at": "", "enrol_closes_at": "", "cover_alt": ""}  # fmt: skip
+    data.update(overrides)
+    return data
+
+
+def test_slugify_is_ascii_and_unique(app, make_user):
+    assert slugify("  Négocier: Rates & Scope!  ") == "negocier-rates-scope"
+    assert slugify("!!!") == "course"
+    make_course(make_user(role="instructor"), "Taken", slug="taken")
+    assert unique_slug("taken") == "taken-2"
+    assert unique_slug("new") == "new-2"  # reserved word
+
+
+def test_instructor_creates_a_draft_course(client, login, make_user):
+    instructor = make_user(role="instructor")
+    login(instructor)
+    response = client.post("/studio/courses/new", data=course_data(
+        description="Read **this** | a | b |\n|---|---|\n| 1 | 2 |", outcomes="Quote with confidence\n\n Say no  \n",
+        skills="Negotiation,  client communication , negotiation,", level="intermediate", capacity="25",
+    ))  # fmt: skip
+    assert response.status_code == 302
+    course = db.session.scalar(select(Course))
+    assert response.location.endswith(f"/studio/courses/{course.slug}/")
+    assert course.slug == "negotiating-rates-scope" and course.status == "draft"
+    assert course.skill_names == ["client communication", "negotiation"]
+    assert course.outcomes == "Quote with confidence\nSay no"
+    assert "<strong>this</strong>" in course.description_html
+    assert course.capacity == 25 and course.level == "intermediate"
+    staff = db.session.scalars(select(CourseStaff)).all()
+    assert [(s.user_id, s.role) for s in staff] == [(instructor.id, "owner")]
+    assert db.session.scalar(select(AuditEntry.action)) == "course.create"
+
+
+def test_form_errors_are_shown_and_nothing_saved(client, login, make_user):
+    login(make_user(role="instructor"))
+    make_course(make_user(role="instructor"), "Taken", slug="taken")
+    cases = [
+        (course_data(title=""), "This field is required"),
+        (course_data(slug="Bad Slug!"), "lower-case letters"),
+        (course_data(slug="taken"), "already uses this URL name"),
+        (course_data(capacity="0"), "Enter at least 1"),
+        (course_data(enrolment_policy="key"), "Set the key"),
+        (course_data(enrol_opens_at="2027-03-01T10:00", enrol_closes_at="2027-02-01T10:00"), "close after it opens"),
+        (course_data(cover_image=file(PNG, "cover.png")), "Describe the cover image"),
+        (course_data(cover_image=file(b"GIF89a..", "cover.png"), cover_alt="A desk"), "does not look like a .png"),
+    ]
+    for data, message in cases:
+        response = client.post("/studio/courses/new", data=data, content_type="multipart/form-data")
+        assert response.status_code == 200
+        assert message in response.get_data(as_text=True), message
+    assert db.session.scalars(select(Course.slug)).all() == ["taken"]
+
+
+def test_enrolment_key_is_stored_only_as_a_scrypt_hash(client, login, make_user):
+    login(make_user(role="instructor"))
+    client.post("/studio/courses/new", data=course_data(enrolment_policy="key", enrolment_key="open sesame"))
+    course = db.session.scalar(select(Course))
+    assert course.enrolment_key_hash.startswith("scrypt:")
+    assert "open sesame" not in course.enrolment_key_hash
+    assert check_password_hash(course.enrolment_key_hash, "open sesame")
+    # Saving without typing the key keeps it; switching to open drops it.
+    client.post(f"/studio/courses/{course.slug}/settings", data=course_data(slug=course.slug, enrolment_policy="key"))
+    assert check_password_hash(course.enrolment_key_hash, "open sesame")
+    client.post(f"/studio/courses/{course.slug}/settings", data=course_data(slug=course.slug))
+    assert course.enrolment_key_hash is None
+
+
+def test_enrolment_window_is_stored_in_utc(client, login, make_user):
+    login(make_user(role="instructor", timezone="Europe/Berlin"))
+    client.post("/studio/courses/new", data=course_data(enrol_opens_at="2027-01-10T09:00",
+                                                         enrol_closes_at="2027-01-20T18:30"))  # fmt: skip
+    course = db.session.scalar(select(Course))
+    assert course.enrol_opens_at == datetime(2027, 1, 10, 8, 0)
+    assert course.enrol_closes_at == datetime(2027, 1, 20, 17, 30)
+    page = client.get(f"/studio/courses/{course.slug}/settings").get_data(as_text=True)
+    assert 'value="2027-01-10T09:00"' in page
+
+
+def test_cover_upload_replace_and_remove(app, client, login, make_user):
+    login(make_user(role="instructor"))
+    client.post("/studio/courses/new", data=course_data(cover_image=file(PNG, "../../etc/My cover.png"),
+                                                         cover_alt="A laptop on a desk"),
+                content_type="multipart/form-data")  # fmt: skip
+    course = db.session.scalar(select(Course))
+    assert course.cover.alt_text == "A laptop on a desk"
+    assert course.cover.original_name == "My cover.png"
+    first = course.cover.stored_name
+    assert stored_files(app) == [first]
+    client.post(f"/studio/courses/{course.slug}/settings",
+                data=course_data(slug=course.slug, cover_image=file(PNG, "new.png"), cover_alt="New"),
+                content_type="multipart/form-data")  # fmt: skip
+    assert course.cover.stored_name != first and stored_files(app) == [course.cover.stored_name]
+    client.post(f"/studio/courses/{course.slug}/settings", data=course_data(slug=course.slug, remove_cover="y"))
+    assert course.cover is None and stored_files(app) == []
+    assert db.session.scalar(select(Upload)) is None
+
+
+def test_publishing_needs_a_lesson_and_fixes_the_slug(client, login, make_user):
+    owner = make_user(role="instructor")
+    login(owner)
+    empty = make_course(owner, "Empty", slug="empty", modules=(), status="draft")
+    response = client.post("/studio/courses/empty/status", data={"status": "published"}, follow_redirects=True)
+    assert "Add at least one lesson before publishing" in response.get_data(as_text=True)
+    assert empty.status == "draft"
+
+    course = make_course(owner, "Ready", slug="ready", status="draft")
+    client.post("/studio/courses/ready/settings", data=course_data(title="Ready", slug="ready-now"))
+    assert course.slug == "ready-now"
+    client.post("/studio/courses/ready-now/status", data={"status": "published"})
+    assert course.status == "published" and course.published_at is not None
+    client.post("/studio/courses/ready-now/settings", data=course_data(title="Ready!", slug="changed"))
+    assert course.slug == "ready-now" and course.title == "Ready!"
+    first_published = course.published_at
+    client.post("/studio/courses/ready-now/status", data={"status": "archived"})
+    assert course.status == "archived"
+    client.post("/studio/courses/ready-now/status", data={"status": "draft"})
+    assert course.status == "archived"
+    client.post("/studio/courses/ready-now/status", data={"status": "published"})
+    assert course.status == "published" and course.published_at == first_published
+
+
+def test_archived_lessons_do_not_count_for_publishing(client, login, make_user):
+    owner = make_user(role="instructor")
+    login(owner)
+    course = make_course(owner, "Old", slug="old", modules=((5,),), status="draft")
+    lessons_of(course)[0].archived_at = datetime(2026, 1, 1)
+    db.session.commit()
+    client.post("/studio/courses/old/status", data={"status": "published"})
+    assert course.status == "draft"
+
+
+def test_course_editor_links_to_other_areas_when_they_exist(client, login, make_user, app):
+    owner = make_user(role="instructor")
+    make_course(owner, "Linked", slug="linked")
+    login(owner)
+    page = client.get("/studio/courses/linked/").get_data(as_text=True)
+    assert "/studio/courses/linked/preview" in page and "/studio/courses/linked/export" in page
+    if "progress.analytics" in app.view_functions:
+        assert "/studio/courses/linked/analytics" in page

@@ -1,0 +1,133 @@
+"""Knowledge checks: authoring questions and pass marks in the studio, and score_quiz for the lessons feature."""
+
+import pytest
+
+from lms.extensions import db
+from lms.studio.services import score_quiz
+from tests.factories import add_quiz, lessons_of, make_course
+
+
+@pytest.fixture
+def quiz_lesson(make_user):
+    owner = make_user(role="instructor")
+    course = make_course(owner, "Quiz course", slug="quiz-course")
+    lesson = add_quiz(lessons_of(course)[0], pass_mark=50, questions=(
+        ("Single?", [("Right", True), ("Wrong", False)]),
+        ("Multiple?", [("A", True), ("B", True), ("C", False)]),
+    ))  # fmt: skip
+    return owner, course, lesson
+
+
+def ids(lesson):
+    single, multiple = lesson.questions
+    return single, multiple, [c.id for c in single.choices], [c.id for c in multiple.choices]
+
+
+def test_all_correct_passes_with_feedback(quiz_lesson):
+    _, _, lesson = quiz_lesson
+    single, multiple, s, m = ids(lesson)
+    score, passed, feedback = score_quiz(lesson, {single.id: {s[0]}, multiple.id: {m[0], m[1]}})
+    assert (score, passed) == (100, True)
+    assert [f["correct"] for f in feedback] == [True, True]
+    assert feedback[0]["question"] is single and [c.text for c in feedback[0]["chosen"]] == ["Right"]
+    assert feedback[0]["feedback"] == ["Right."]
+
+
+def test_partial_multiple_choice_answer_is_not_correct(quiz_lesson):
+    _, _, lesson = quiz_lesson
+    single, multiple, s, m = ids(lesson)
+    score, passed, feedback = score_quiz(lesson, {single.id: {s[0]}, multiple.id: {m[0]}})
+    assert (score, passed) == (50, True)  # pass mark 50
+    assert feedback[1]["correct"] is False
+    score, _, feedback = score_quiz(lesson, {single.id: {s[0]}, multiple.id: {m[0], m[1], m[2]}})
+    assert score == 50 and feedback[1]["feedback"] == ["Right.", "Right.", "Not quite."]
+
+
+def test_pass_mark_boundaries_and_bad_answers(quiz_lesson):
+    _, _, lesson = quiz_lesson
+    single, multiple, s, m = ids(lesson)
+    lesson.pass_mark = 51
+    assert score_quiz(lesson, {single.id: {s[0]}})[:2] == (50, False)
+    assert score_quiz(lesson, {})[:2] == (0, False)
+    # two picks on a single-choice question, string ids from a form, unknown ids and junk are ignored safely
+    assert score_quiz(lesson, {single.id: {s[0], s[1]}, multiple.id: {m[0], m[1]}})[0] == 50
+    assert score_quiz(lesson, {str(single.id): [str(s[0])], "junk": ["x"], 99999: {1}})[0] == 50
+    lesson.pass_mark = 100
+    assert score_quiz(lesson, {single.id: {s[0]}, multiple.id: {m[0], m[1]}})[:2] == (100, True)
+
+
+def test_three_questions_round_down(make_user):
+    course = make_course(make_user(role="instructor"), "Thirds", slug="thirds")
+    lesson = add_quiz(lessons_of(course)[0], pass_mark=67, questions=[(f"Q{i}", [("y", True), ("n",
+        False)]) for i in range(3)])
+    answers = {q.id: {q.choices[0].id} for q in lesson.questions[:2]}
+    assert score_quiz(lesson, answers)[:2] == (66, False)
+
+
+def choice_data(prompt="Best reply to a lowball offer?", kind="single", choices=()):
+    data = {"prompt": prompt, "kind": kind}
+    for index, (text, correct, feedback) in enumerate(choices):
+        data[f"choices-{index}-text"] = text
+        if correct:
+            data[f"choices-{index}-is_correct"] = "y"
+        data[f"choices-{index}-feedback"] = feedback
+    return data
+
+
+def test_author_questions_and_pass_mark(client, login, make_user):
+    owner = make_user(role="instructor")
+    course = make_course(owner, "Authoring", slug="authoring")
+    lesson = lessons_of(course)[0]
+    login(owner)
+    base = f"/studio/courses/authoring/lessons/{lesson.id}"
+    response = client.post(f"{base}/pass-mark", data={"pass_mark": "80"}, follow_redirects=True)
+    assert "Add at least one question first" in response.get_data(as_text=True) and lesson.pass_mark is None
+    for choices, message in [
+        ([("Only one", True, "")], "at least two choices"),
+        ([("A", False, ""), ("B", False, "")], "at least one choice as correct"),
+        ([("A", True, ""), ("B", True, "")], "exactly one correct"),
+    ]:
+        response = client.post(f"{base}/questions/new", data=choice_data(choices=choices))
+        assert message in response.get_data(as_text=True)
+    assert lesson.questions == []
+    client.post(f"{base}/questions/new", data=choice_data(choices=[("Ask about the budget", True, "Yes: learn first."),
+                                                                    ("Cut the price", False,
+                                                                        "That anchors low.")]))  # fmt: skip
+    db.session.expire_all()
+    [question] = lesson.questions
+    assert [(c.text, c.is_correct, c.feedback) for c in question.choices] == [
+        ("Ask about the budget", True, "Yes: learn first."), ("Cut the price", False, "That anchors low.")]
+    client.post(f"{base}/pass-mark", data={"pass_mark": "80"})
+    assert lesson.pass_mark == 80
+    choice_ids = [c.id for c in question.choices]
+    client.post(f"{base}/questions/{question.id}/edit", data=choice_data(kind="multiple", choices=[
+        ("Ask about the budget", True, ""), ("Cut the price", False, ""), ("Ask about the deadline", True,
+            "Also good.")]))  # fmt: skip
+    db.session.expire_all()
+    assert question.kind == "multiple" and len(question.choices) == 3
+    assert [c.id for c in question.choices][:2] == choice_ids  # stored answers keep pointing at the same choices
+    response = client.post(f"{base}/questions/{question.id}/delete", follow_redirects=True)
+    assert "remove the pass mark first" in response.get_data(as_text=True)
+    client.post(f"{base}/pass-mark", data={"pass_mark": ""})
+    assert lesson.pass_mark is None
+    client.post(f"{base}/questions/{question.id}/delete")
+    db.session.expire_all()
+    assert lesson.questions == []
+
+
+def test_preview_check_scores_without_recording(client, login, quiz_lesson):
+    from sqlalchemy import func, select
+
+    from lms.models import QuizAttempt
+
+    owner, course, lesson = quiz_lesson
+    login(owner)
+    single, multiple, s, m = ids(lesson)
+    page = client.get(f"/studio/courses/quiz-course/preview/lessons/{lesson.id}").get_data(as_text=True)
+    assert "Single?" in page and 'type="radio"' in page and 'type="checkbox"' in page
+    assert "Right." not in page  # feedback and correctness stay hidden until answered
+    response = client.post(f"/studio/courses/quiz-course/preview/lessons/{lesson.id}",
+                           data={f"q{single.id}": str(s[0]), f"q{multiple.id}": str(m[0])})  # fmt: skip
+    page = response.get_data(as_text=True)
+    assert "You scored 50%" in page and "passed" in page
+    assert db.session.scalar(select(func.count(QuizAttempt.id))) == 0

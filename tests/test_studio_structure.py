@@ -1,0 +1,238 @@
+"""Modules and lessons in the studio: add, edit, Markdown, minutes, embeds, drip, prerequisites, order, archive."""
+
+import json
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.models import Lesson, LessonProgress, Module, Question, Upload
+from lms.studio.services import StudioError
+from lms.studio.structure import embed_src
+from tests.factories import add_quiz, lessons_of, make_course
+from tests.studio_helpers import PDF, file, stored_files
+
+
+@pytest.fixture
+def owner_course(client, login, make_user):
+    owner = make_user(role="instructor")
+    course = make_course(owner, "Feedback", slug="feedback", modules=((5, 10, 15), (7,)), status="draft")
+    login(owner)
+    return owner, course
+
+
+def lesson_data(module_id, **overrides):
+    data = {"title": "Asking for feedback", "module_id": str(module_id), "body": "", "minutes_authored": "",
+            "video_embed": "", "video_minutes": ""}  # fmt: skip
+    data.update(overrides)
+    return data
+
+
+def titles(course):
+    db.session.expire_all()
+    return [[lesson.title for lesson in module.lessons] for module in course.modules]
+
+
+def test_add_module_with_drip_and_prerequisite(client, owner_course):
+    _, course = owner_course
+    response = client.post("/studio/courses/feedback/modules/new",
+                           data={"title": "Week two", "drip_days": "7", "requires_previous": "y"})  # fmt: skip
+    assert response.status_code == 302
+    module = course.modules[-1]
+    assert (module.title, module.drip_days, module.opens_on, module.requires_previous, module.position) == (
+        "Week two", 7, None, True, 2)
+    client.post(f"/studio/courses/feedback/modules/{module.id}/edit", data={"title": "Week two",
+        "opens_on": "2027-05-01"})
+    assert (module.drip_days, module.opens_on, module.requires_previous) == (None, date(2027, 5, 1), False)
+    page = client.get("/studio/courses/feedback/").get_data(as_text=True)
+    assert "Opens on 01 May 2027" in page
+    response = client.post(f"/studio/courses/feedback/modules/{module.id}/edit",
+                           data={"title": "Week two", "drip_days": "3", "opens_on": "2027-05-01"})  # fmt: skip
+    assert "not both" in response.get_data(as_text=True)
+    assert module.drip_days is None
+
+
+def test_drip_schedule_is_shown_in_the_outline(client, owner_course):
+    _, course = owner_course
+    course.modules[1].drip_days = 3
+    db.session.commit()
+    page = client.get("/studio/courses/feedback/").get_data(as_text=True)
+    assert "Open from enrolment" in page and "Opens 3 days after enrolment" in page
+
+
+def test_add_lesson_renders_markdown_and_estimates_minutes(client, owner_course):
+    _, course = owner_course
+    module = course.modules[1]
+    body = ("# Ask early\n\n" + "word " * 450 + "\n\n| Do | Don't |\n|---|---|\n| ask | guess |\n\n"
+            "```python\nprint('hi')\n```\n\n[Guide](https://example.com/guide) <script>alert(1)</script>"
+            '<img src=x onerror="alert(2)"> [bad](javascript:alert(3))'
+            ' <a href="javascript:alert(4)">x</a>')  # fmt: skip
+    response = client.post(f"/studio/courses/feedback/modules/{module.id}/lessons/new",
+                           data=lesson_data(module.id, body=body, video_minutes="4",
+                               requires_previous="y"))  # fmt: skip
+    assert response.status_code == 302
+    lesson = module.lessons[-1]
+    html = lesson.body_html
+    assert "<table>" in html and "<th>Do</th>" in html
+    assert '<code class="language-python">' in html
+    assert 'href="https://example.com/guide"' in html and 'rel="nofollow noopener"' in html
+    assert "<script" not in html and "onerror" not in html and 'href="javascript' not in html
+    assert lesson.minutes_authored is None and lesson.minutes == 3 + 4  # 452 words -> 3 min, plus video
+    assert lesson.requires_previous is True
+    assert course.lesson_count == 5 and course.total_minutes == 5 + 10 + 15 + 7 + 7
+    client.post(f"/studio/courses/feedback/lessons/{lesson.id}/edit",
+                data=lesson_data(module.id, body="short", minutes_authored="12"))  # fmt: skip
+    assert lesson.minutes == 12 and lesson.minutes_authored == 12 and course.total_minutes == 5 + 10 + 15 + 7 + 12
+
+
+@pytest.mark.parametrize(
+    ("url", "src"),
+    [
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=3", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+        ("https://youtu.be/dQw4w9WgXcQ", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+        ("https://www.youtube.com/embed/dQw4w9WgXcQ", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+        ("https://vimeo.com/76979871", "https://player.vimeo.com/video/76979871"),
+        ("https://player.vimeo.com/video/76979871?h=abc123def", "https://player.vimeo.com/video/76979871?h=abc123def"),
+    ],
+)
+def test_embed_links_become_allow_listed_sources(url, src):
+    assert embed_src(url) == src
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://evil.example.com/embed/dQw4w9WgXcQ", "javascript:alert(1)",
+        "https://youtube.com.evil.net/watch?v=dQw4w9WgXcQ",
+     "https://www.youtube.com/watch?v=<script>", "https://user:pw@www.youtube.com/embed/dQw4w9WgXcQ",
+     "https://vimeo.com/channels/staff", "data:text/html,hi"],
+)  # fmt: skip
+def test_other_embeds_are_refused(url):
+    with pytest.raises(StudioError):
+        embed_src(url)
+
+
+def test_lesson_form_refuses_a_foreign_embed(client, owner_course):
+    _, course = owner_course
+    lesson = lessons_of(course)[0]
+    response = client.post(f"/studio/courses/feedback/lessons/{lesson.id}/edit",
+                           data=lesson_data(course.modules[0].id, title="Changed",
+                                            video_embed="https://evil.example.com/v/1"))  # fmt: skip
+    assert "Only YouTube and Vimeo" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert lesson.title == "Lesson 1.1" and lesson.video_embed_url == ""
+    client.post(f"/studio/courses/feedback/lessons/{lesson.id}/edit",
+                data=lesson_data(course.modules[0].id, video_embed="https://youtu.be/dQw4w9WgXcQ"))  # fmt: skip
+    assert lesson.video_embed_url == "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
+    preview = client.get(f"/studio/courses/feedback/preview/lessons/{lesson.id}").get_data(as_text=True)
+    assert '<iframe src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"' in preview
+
+
+def test_move_buttons_reorder_lessons_and_modules(client, owner_course):
+    _, course = owner_course
+    first, second, _third = lessons_of(course)[:3]
+    client.post(f"/studio/courses/feedback/lessons/{second.id}/move", data={"direction": "up"})
+    assert titles(course)[0] == ["Lesson 1.2", "Lesson 1.1", "Lesson 1.3"]
+    client.post(f"/studio/courses/feedback/lessons/{first.id}/move", data={"direction": "down"})
+    assert titles(course)[0] == ["Lesson 1.2", "Lesson 1.3", "Lesson 1.1"]
+    client.post(f"/studio/courses/feedback/lessons/{first.id}/move", data={"direction": "down"})  # already last
+    assert titles(course)[0] == ["Lesson 1.2", "Lesson 1.3", "Lesson 1.1"]
+    client.post(f"/studio/courses/feedback/modules/{course.modules[1].id}/move", data={"direction": "up"})
+    assert [m.title for m in course.modules] == ["Module 2", "Module 1"]
+    assert client.post(f"/studio/courses/feedback/lessons/{first.id}/move",
+        data={"direction": "left"}).status_code == 400
+
+
+def test_drag_and_drop_order_is_validated_and_saved(client, owner_course):
+    _, course = owner_course
+    m1, m2 = course.modules
+    l1, l2, l3, l4 = lessons_of(course)
+    order = [{"module": m2.id, "lessons": [l4.id, l1.id]}, {"module": m1.id, "lessons": [l3.id, l2.id]}]
+    response = client.post("/studio/courses/feedback/reorder", data={"order": json.dumps(order)},
+                           headers={"Accept": "application/json"})  # fmt: skip
+    assert response.status_code == 200 and response.json["ok"]
+    assert titles(course) == [["Lesson 2.1", "Lesson 1.1"], ["Lesson 1.3", "Lesson 1.2"]]
+    assert l1.module_id == m2.id
+    bad_orders = ["not json", json.dumps({"x": 1}), json.dumps([{"module": m1.id, "lessons": [l1.id]}]),
+                  json.dumps([{"module": m1.id, "lessons": [l1.id, l2.id, l3.id, l4.id, 999]}, {"module": m2.id,
+                      "lessons": []}])]  # fmt: skip
+    for bad in bad_orders:
+        response = client.post("/studio/courses/feedback/reorder", data={"order": bad},
+            headers={"Accept": "application/json"})
+        assert response.status_code == 400 and not response.json["ok"]
+    assert titles(course) == [["Lesson 2.1", "Lesson 1.1"], ["Lesson 1.3", "Lesson 1.2"]]
+
+
+def test_lesson_moves_to_another_module_through_its_form(client, owner_course):
+    _, course = owner_course
+    lesson = lessons_of(course)[0]
+    client.post(f"/studio/courses/feedback/lessons/{lesson.id}/edit", data=lesson_data(course.modules[1].id,
+        title="Moved"))
+    assert titles(course) == [["Lesson 1.2", "Lesson 1.3"], ["Lesson 2.1", "Moved"]]
+
+
+def test_delete_without_progress_deletes_with_files(app, client, owner_course):
+    _, course = owner_course
+    lesson = lessons_of(course)[0]
+    add_quiz(lesson)
+    client.post(f"/studio/courses/feedback/lessons/{lesson.id}/attachments", data={"file": file(PDF, "sheet.pdf")},
+                content_type="multipart/form-data")  # fmt: skip
+    assert len(stored_files(app)) == 1
+    page = client.get(f"/studio/courses/feedback/lessons/{lesson.id}/delete").get_data(as_text=True)
+    assert "deleted permanently" in page
+    client.post(f"/studio/courses/feedback/lessons/{lesson.id}/delete")
+    assert db.session.get(Lesson, lesson.id) is None
+    assert db.session.scalar(select(Question)) is None and db.session.scalar(select(Upload)) is None
+    assert stored_files(app) == []
+    assert course.lesson_count == 3 and course.total_minutes == 10 + 15 + 7
+
+
+def test_delete_with_progress_archives_and_restore_brings_back(client, owner_course, make_user):
+    _, course = owner_course
+    lesson = lessons_of(course)[1]
+    learner = make_user()
+    db.session.add(LessonProgress(user_id=learner.id, lesson_id=lesson.id, course_id=course.id))
+    db.session.commit()
+    page = client.get(f"/studio/courses/feedback/lessons/{lesson.id}/delete").get_data(as_text=True)
+    assert "1 learner has progress" in page and "archived" in page
+    client.post(f"/studio/courses/feedback/lessons/{lesson.id}/delete")
+    assert lesson.archived_at is not None
+    assert db.session.scalar(select(LessonProgress)) is not None
+    assert course.lesson_count == 3 and course.total_minutes == 5 + 15 + 7
+    outline = client.get("/studio/courses/feedback/").get_data(as_text=True)
+    assert "is-archived" in outline and "Restore" in outline
+    client.post(f"/studio/courses/feedback/lessons/{lesson.id}/restore")
+    assert lesson.archived_at is None and course.lesson_count == 4
+
+
+def test_module_with_progress_is_archived_not_deleted(client, owner_course, make_user):
+    _, course = owner_course
+    module = course.modules[0]
+    learner = make_user()
+    db.session.add(LessonProgress(user_id=learner.id, lesson_id=module.lessons[2].id, course_id=course.id))
+    db.session.commit()
+    client.post(f"/studio/courses/feedback/modules/{module.id}/delete")
+    assert module.archived_at is not None and len(module.lessons) == 3
+    assert course.lesson_count == 1 and course.total_minutes == 7
+    client.post(f"/studio/courses/feedback/modules/{module.id}/restore")
+    assert module.archived_at is None and course.lesson_count == 4
+    empty = course.modules[1]
+    client.post(f"/studio/courses/feedback/modules/{empty.id}/delete")
+    assert db.session.get(Module, empty.id) is None
+
+
+def test_bad_input_never_gives_a_server_error(client, owner_course):
+    _, course = owner_course
+    lesson = lessons_of(course)[0]
+    module = course.modules[0]
+    posts = [
+        (f"/studio/courses/feedback/lessons/{lesson.id}/edit", lesson_data(module.id, title="")),
+        (f"/studio/courses/feedback/lessons/{lesson.id}/edit", lesson_data(module.id, minutes_authored="-3")),
+        (f"/studio/courses/feedback/lessons/{lesson.id}/edit", lesson_data("999999")),
+        (f"/studio/courses/feedback/modules/{module.id}/edit", {"title": "x", "drip_days": "soon"}),
+        (f"/studio/courses/feedback/modules/new", {"title": "x", "opens_on": "31/31/2027"}),
+    ]
+    for url, data in posts:
+        assert client.post(url, data=data).status_code == 200, (url, data)
+    db.session.expire_all()
+    assert lesson.title == "Lesson 1.1"
