@@ -45,6 +45,18 @@ target_db = current_app.extensions['migrate'].db
 # ... etc.
 
 
+# Full-text search objects are made by raw DDL (lms.search, lms.discussion.search), not by the models:
+# autogenerate must not offer to drop them.
+SEARCH_OBJECTS = ("course_search", "discussion_fts", "search_vector", "ix_discussion_posts_search",
+                  "ix_discussion_threads_search", "ix_course_search_document")
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    if reflected and compare_to is None and name and name.startswith(SEARCH_OBJECTS):
+        return False
+    return True
+
+
 def get_metadata():
     if hasattr(target_db, 'metadatas'):
         return target_db.metadatas[None]
@@ -91,6 +103,7 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
