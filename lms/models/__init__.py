@@ -2,13 +2,43 @@
 
 from lms.models import discussion, peers  # noqa: F401  (their tables register on import)
 from lms.models.course import Choice, Course, CourseSkill, CourseStaff, Lesson, Module, Question, Upload
+from lms.models.discussion import BoardFollow, Post, PostReport, PostVote, Thread, ThreadFollow, ThreadRead
 from lms.models.enrolment import Enrolment
 from lms.models.notification import Notification
 from lms.models.progress import Certificate, DailyActivity, LessonProgress, QuizAttempt
 from lms.models.user import AuditEntry, User
+from lms.models.peers import (
+    Assignment,
+    Block,
+    Connection,
+    CourseReview,
+    CourseWish,
+    PartnerRequest,
+    PeerReport,
+    Review,
+    ReviewAssignment,
+    ReviewScore,
+    RubricCriterion,
+    Submission,
+    WishVote,
+)
 
 __all__ = [
+    "Assignment",
+    "Block",
+    "Connection",
+    "CourseReview",
+    "CourseWish",
+    "PartnerRequest",
+    "PeerReport",
+    "Review",
+    "ReviewAssignment",
+    "ReviewScore",
+    "RubricCriterion",
+    "Submission",
+    "WishVote",
     "AuditEntry",
+    "BoardFollow",
     "Certificate",
     "Choice",
     "Course",
@@ -20,8 +50,14 @@ __all__ = [
     "LessonProgress",
     "Module",
     "Notification",
+    "Post",
+    "PostReport",
+    "PostVote",
     "Question",
     "QuizAttempt",
+    "Thread",
+    "ThreadFollow",
+    "ThreadRead",
     "Upload",
     "User",
 ]

@@ -1,0 +1,210 @@
+"""Peer rules for course reviews (rate a course after 50% or completion) and course wishes (propose, vote,
+instructors mark planned or link to a course and the voters hear about it)."""
+
+from flask import url_for
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from lms.database import utcnow
+from lms.extensions import db
+from lms.models import Course, CourseReview, CourseWish, Enrolment, User, WishVote
+from lms.notify import audit, notify
+from lms.permissions import is_course_staff
+from lms.progress.services import course_percentages
+
+REVIEW_THRESHOLD_PERCENT = 50
+
+
+class FeedbackError(Exception):
+    """A rule was broken; the message is safe to show."""
+
+
+# --- Course reviews ------------------------------------------------------------------------------------
+
+
+def review_eligibility(course, user):
+    """(allowed, reason): learners who completed the course or got through half of it may rate it."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False, "Log in and take the course to review it."
+    enrolment = db.session.scalar(
+        select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.user_id == user.id)
+    )
+    if enrolment is None or (enrolment.status != "active" and enrolment.completed_at is None):
+        return False, "Only learners of this course can review it."
+    if enrolment.completed_at is not None:
+        return True, ""
+    percent = course_percentages(user.id, [course.id]).get(course.id, 0)
+    if percent >= REVIEW_THRESHOLD_PERCENT:
+        return True, ""
+    return False, f"You can review this course once you are {REVIEW_THRESHOLD_PERCENT}% through it (now {percent}%)."
+
+
+def own_course_review(course, user):
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(
+        select(CourseReview).where(CourseReview.course_id == course.id, CourseReview.user_id == user.id)
+    )
+
+
+def save_course_review(course, user, rating, text):
+    allowed, reason = review_eligibility(course, user)
+    if not allowed:
+        raise FeedbackError(reason)
+    review = own_course_review(course, user)
+    if review is None:
+        review = CourseReview(course_id=course.id, user_id=user.id, rating=rating, text=text)
+        db.session.add(review)
+    else:
+        review.rating, review.text = rating, text
+    db.session.flush()
+    return review
+
+
+def reply_to_course_review(review, staff, text):
+    review.instructor_reply = text
+    review.replied_at = utcnow() if text else None
+    review.replied_by_id = staff.id if text else None
+    if text:
+        course = db.session.get(Course, review.course_id)
+        notify(review.user, "course_review_reply", f"An instructor replied to your review of {course.title}.",
+               url_for("peers.course_reviews", slug=course.slug))  # fmt: skip
+
+
+def hide_course_review(review, staff, reason):
+    review.hidden_at = utcnow()
+    review.hidden_reason = reason
+    audit(staff, "course_review.hide", target=review, course=db.session.get(Course, review.course_id), detail=reason)
+
+
+def unhide_course_review(review, staff):
+    review.hidden_at = None
+    review.hidden_reason = ""
+    audit(staff, "course_review.unhide", target=review, course=db.session.get(Course, review.course_id))
+
+
+def rating_stats(course):
+    average, count = db.session.execute(
+        select(func.avg(CourseReview.rating), func.count(CourseReview.id)).where(
+            CourseReview.course_id == course.id, CourseReview.hidden_at.is_(None)
+        )
+    ).one()
+    return (round(float(average), 1) if average is not None else None), count
+
+
+def visible_reviews_query(course, *, include_hidden=False):
+    query = (
+        select(CourseReview)
+        .where(CourseReview.course_id == course.id)
+        .options(joinedload(CourseReview.user), joinedload(CourseReview.replied_by))
+        .order_by(CourseReview.created_at.desc(), CourseReview.id.desc())
+    )
+    return query if include_hidden else query.where(CourseReview.hidden_at.is_(None))
+
+
+def course_reviews_summary(course, viewer=None, recent=3):
+    average, count = rating_stats(course)
+    recent_reviews = db.session.scalars(visible_reviews_query(course).limit(recent)).unique().all()
+    authenticated = viewer is not None and getattr(viewer, "is_authenticated", False)
+    own = own_course_review(course, viewer) if authenticated else None
+    allowed, reason = review_eligibility(course, viewer) if authenticated else (False, "")
+    return {
+        "average": average,
+        "count": count,
+        "recent": recent_reviews,
+        "own": own,
+        "can_review": allowed,
+        "reason": reason,
+        "is_staff": authenticated and is_course_staff(viewer, course),
+        "all_url": url_for("peers.course_reviews", slug=course.slug),
+        "write_url": url_for("peers.edit_course_review", slug=course.slug),
+    }
+
+
+# --- Course wishes -------------------------------------------------------------------------------------
+
+
+def ranked_wishes(viewer, page=1, per_page=30):
+    """A page of wishes ranked by votes, plus the ids the viewer voted for (one query, not one per wish)."""
+    pagination = db.paginate(
+        select(CourseWish)
+        .options(joinedload(CourseWish.author), joinedload(CourseWish.course))
+        .order_by(CourseWish.vote_count.desc(), CourseWish.created_at, CourseWish.id),
+        page=page, per_page=per_page, error_out=False,
+    )  # fmt: skip
+    ids = [w.id for w in pagination.items]
+    voted = set(db.session.scalars(
+        select(WishVote.wish_id).where(WishVote.user_id == viewer.id, WishVote.wish_id.in_(ids))
+    )) if ids else set()  # fmt: skip
+    return pagination, voted
+
+
+def propose_wish(user, title, why):
+    """A new wish with the proposer's own vote."""
+    wish = CourseWish(title=title, why=why, author_id=user.id, vote_count=1)
+    db.session.add(wish)
+    db.session.flush()
+    db.session.add(WishVote(wish_id=wish.id, user_id=user.id))
+    db.session.flush()
+    return wish
+
+
+def toggle_vote(wish, user):
+    """Vote once, or take the vote back. Returns True when the user now votes for it."""
+    removed = db.session.execute(delete(WishVote).where(WishVote.wish_id == wish.id, WishVote.user_id == user.id))
+    if removed.rowcount:
+        delta, voting = -1, False
+    else:
+        try:
+            with db.session.begin_nested():
+                db.session.add(WishVote(wish_id=wish.id, user_id=user.id))
+        except IntegrityError:
+            return True  # a double click: the first request already counted the vote
+        delta, voting = 1, True
+    db.session.execute(
+        update(CourseWish).where(CourseWish.id == wish.id)
+        .values(vote_count=CourseWish.vote_count + delta).execution_options(synchronize_session=False)
+    )  # fmt: skip
+    db.session.refresh(wish)
+    return voting
+
+
+def publishable_courses():
+    return db.session.execute(
+        select(Course.id, Course.title).where(Course.status == "published").order_by(Course.title)
+    ).all()
+
+
+def update_wish(wish, instructor, status, course_id=None):
+    """Mark a wish planned, or available as a published course; every voter (and the author) is told."""
+    course = None
+    if status == "available":
+        course = db.session.get(Course, course_id) if course_id else None
+        if course is None or course.status != "published":
+            raise FeedbackError("Choose the published course that answers this wish.")
+    if status == wish.status and (course is None or course.id == wish.course_id):
+        return wish
+    wish.status = status
+    wish.course_id = course.id if course else None
+    if status == "planned":
+        message, url = f'A course you wished for is planned: "{wish.title}".', url_for("peers.wishes")
+    elif status == "available":
+        message = f'A course you wished for is here: {course.title} (for "{wish.title}").'
+        url = url_for("enrolment.course_page", slug=course.slug) if _has("enrolment.course_page") else ""
+    else:
+        return wish
+    voters = db.session.scalars(
+        select(User).join(WishVote, WishVote.user_id == User.id).where(WishVote.wish_id == wish.id)
+    ).all()
+    for voter in voters:
+        if voter.id != instructor.id:
+            notify(voter, "course_wish", message, url)
+    audit(instructor, f"wish.{status}", target=wish, course=course)
+    return wish
+
+
+def _has(endpoint):
+    from flask import current_app
+
+    return endpoint in current_app.view_functions

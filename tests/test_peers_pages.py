@@ -1,0 +1,291 @@
+"""Peers pages over HTTP: permissions for every action, the studio editor, people, connections, partners,
+course reviews, wishes, and query-count guards (same number of queries for 5 and 50 rows)."""
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.database import utcnow
+from lms.extensions import db
+from lms.models import AuditEntry, Block, Connection, CourseReview, CourseWish, LessonProgress, Notification, Submission
+from lms.peers import directory, feedback, services
+from tests.factories import enrol, lessons_of, make_course
+from tests.peers_helpers import course_with_assignment, learners, review_once, submit
+
+CRITERIA_FORM = {
+    "prompt": "Write the e-mail.", "reviews_required": "2",
+    "criteria-0-title": "Clear ask", "criteria-0-level_1": "a", "criteria-0-level_2": "b",
+    "criteria-0-level_3": "c", "criteria-0-level_4": "d",
+    "criteria-1-title": "Tone", "criteria-1-level_1": "a", "criteria-1-level_2": "b",
+    "criteria-1-level_3": "c", "criteria-1-level_4": "d",
+}  # fmt: skip
+
+
+@pytest.fixture
+def world(app, make_user):
+    owner = make_user(role="instructor", name="Olga Owner", email="owner@example.com")
+    admin = make_user(role="admin", email="admin@example.com")
+    course, lesson, assignment = course_with_assignment(owner)
+    a, b = learners(make_user, course, 2)
+    outsider = make_user(email="outsider@example.com", name="Otto Outsider")
+    other_instructor = make_user(role="instructor", email="other@example.com")
+    return {"owner": owner, "admin": admin, "course": course, "lesson": lesson, "assignment": assignment,
+            "a": a, "b": b, "outsider": outsider, "other_instructor": other_instructor}  # fmt: skip
+
+
+def _status(client, login, user, method, url, data=None):
+    client.post("/auth/logout")
+    if user is not None:
+        login(user)
+    response = client.open(url, method=method, data=data or {})
+    return response.status_code
+
+
+def test_permissions_for_every_peers_action(world, client, login):
+    w = world
+    course, lesson = w["course"], w["lesson"]
+    submit(w["a"], w["assignment"])
+    submit(w["b"], w["assignment"])
+    review = review_once(w["b"], w["assignment"])
+    slot_id = review.submission_id and db.session.scalar(select(func.max(Submission.id)))  # any id works for 404s
+    base = f"/courses/{course.slug}"
+    practice = f"{base}/lessons/{lesson.id}/practice"
+    studio = f"/studio/courses/{course.slug}"
+    cases = [
+        ("GET", practice, {None: 302, "outsider": 403, "a": 200, "owner": 200, "admin": 200}),
+        ("POST", practice, {"outsider": 403, "owner": 403, "a": 302}),
+        ("POST", f"{practice}/next-review", {"outsider": 403, "owner": 403, "a": 302}),
+        ("GET", f"{studio}/lessons/{lesson.id}/assignment", {None: 302, "a": 403, "other_instructor": 403,
+                                                             "owner": 200, "admin": 200}),
+        ("GET", f"{studio}/reviews", {"a": 403, "other_instructor": 403, "owner": 200, "admin": 200}),
+        ("GET", f"{studio}/submissions/{slot_id}", {"a": 403, "owner": 200}),
+        ("POST", f"{studio}/peer-reviews/{review.id}/hide", {"a": 403, "b": 403, "outsider": 403}),
+        ("POST", f"{base}/practice/reviews/{review.id}/reply", {"b": 403, "outsider": 403}),
+        ("GET", f"{base}/people", {None: 302, "outsider": 403, "other_instructor": 403, "a": 200, "owner": 200}),
+        ("POST", f"{base}/people/{w['b'].id}/connect", {"outsider": 403, "a": 302}),
+        ("POST", f"{base}/people/{w['outsider'].id}/connect", {"a": 404}),
+        ("POST", f"{base}/partner", {"outsider": 403, "a": 302}),
+        ("GET", f"{base}/reviews/mine", {None: 302, "outsider": 403, "a": 403}),
+        ("POST", f"{base}/reviews/{1}/hide", {"a": 403, "other_instructor": 403}),
+        ("GET", "/wishes/", {None: 302, "a": 200, "outsider": 200}),
+        ("POST", "/wishes/999/status", {"a": 403, "owner": 404}),
+    ]
+    for method, url, expected in cases:
+        for who, code in expected.items():
+            user = w[who] if who else None
+            assert _status(client, login, user, method, url) == code, (method, url, who)
+
+
+def test_lesson_of_another_course_is_404(world, client, login, make_user):
+    other = make_course(world["owner"], "Other course")
+    enrol(world["a"], other)
+    login(world["a"])
+    assert client.get(f"/courses/{other.slug}/lessons/{world['lesson'].id}/practice").status_code == 404
+    client.post("/auth/logout")
+    login(world["owner"])
+    assert client.get(f"/studio/courses/{other.slug}/lessons/{world['lesson'].id}/assignment").status_code == 404
+
+
+def test_studio_editor_saves_rubric_and_refuses_bad_input(world, client, login):
+    course, lesson = world["course"], lessons_of(world["course"])[1]
+    login(world["owner"])
+    url = f"/studio/courses/{course.slug}/lessons/{lesson.id}/assignment"
+    bad = client.post(url, data={**CRITERIA_FORM, "criteria-1-title": "", "criteria-1-level_1": "",
+                                 "criteria-1-level_2": "", "criteria-1-level_3": "", "criteria-1-level_4": ""})
+    assert bad.status_code == 200 and "2 to 5 criteria" in bad.get_data(as_text=True)
+    assert services.assignment_for_lesson(lesson.id) is None, "nothing half-saved"
+    assert client.post(url, data={**CRITERIA_FORM, "reviews_required": "9"}).status_code == 200
+    assert client.post(url, data=CRITERIA_FORM).status_code == 302
+    saved = services.assignment_for_lesson(lesson.id)
+    assert [c.title for c in saved.criteria] == ["Clear ask", "Tone"] and saved.reviews_required == 2
+
+
+def test_learners_submit_and_review_over_http(world, client, login):
+    w = world
+    url = f"/courses/{w['course'].slug}/lessons/{w['lesson'].id}/practice"
+    login(w["a"])
+    assert client.post(url, data={"body": "", "action": "submit"}).status_code == 200
+    client.post(url, data={"body": "My **answer**", "action": "submit"})
+    submit(w["b"], w["assignment"], text="Dear client, thanks for asking.")
+    response = client.post(url + "/next-review")
+    assert "/practice/slots/" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert w["b"].display_name not in page, "the author stays anonymous to the reviewer"
+    criteria = w["assignment"].criteria
+    bad = client.post(response.headers["Location"], data={"comment": "short"})
+    assert bad.status_code == 200 and "Choose a score" in bad.get_data(as_text=True)
+    data = {f"criterion_{c.id}": "4" for c in criteria} | {"comment": "Warm, concrete and a clear ask. Well done!"}
+    assert client.post(response.headers["Location"], data=data).status_code == 302
+    assert db.session.scalar(select(func.count(CourseReview.id))) == 0
+    assert services.reviews_given(w["a"], w["assignment"]) == 1
+
+
+def test_people_list_visibility_search_block_and_queries(world, client, login, make_user, count_queries):
+    course = world["course"]
+    viewer = world["a"]
+
+    def add_people(n, start):
+        for i in range(start, start + n):
+            person = make_user(email=f"p{i}@example.com", name=f"Peer {i:03}", profile_visible=True,
+                               headline="Freelance dev", skills="negotiation, react", timezone="Europe/Berlin")
+            enrol(person, course)
+            db.session.add(LessonProgress(user_id=person.id, lesson_id=lessons_of(course)[0].id,
+                                          course_id=course.id, completed_at=utcnow()))
+        db.session.commit()
+
+    viewer.profile_visible = True
+    hidden = make_user(email="hidden@example.com", name="Hidden Hanna", profile_visible=False)
+    enrol(hidden, course)
+    add_people(5, 0)
+    login(viewer)
+    url = f"/courses/{course.slug}/people"
+    with count_queries() as small:
+        page = client.get(url).get_data(as_text=True)
+    assert "Peer 000" in page and "Hidden Hanna" not in page and "50% through" in page
+    add_people(45, 5)
+    with count_queries() as large:
+        assert client.get(url).status_code == 200
+    assert small.count == large.count
+    assert "Peer 001" not in client.get(url + "?skill=python").get_data(as_text=True)
+    assert "Peer 001" in client.get(url + "?skill=negot").get_data(as_text=True)
+
+    blocked = db.session.scalar(select(directory.User).where(directory.User.email == "p1@example.com"))
+    assert client.post(f"/courses/{course.slug}/people/{blocked.id}/block").status_code == 302
+    assert f'id="person-{blocked.id}"' not in client.get(url).get_data(as_text=True)
+    client.post("/auth/logout")
+    login(blocked)
+    assert f'id="person-{viewer.id}"' not in client.get(url).get_data(as_text=True), "hidden both ways"
+    client.post(f"/courses/{course.slug}/people/{viewer.id}/connect")
+    assert db.session.scalar(select(func.count(Connection.id))) == 0, "a blocked peer cannot send requests"
+
+
+def test_connect_accept_shows_website_and_report_is_audited(world, client, login, make_user):
+    course = world["course"]
+    a, b = world["a"], world["b"]
+    a.profile_visible = b.profile_visible = True
+    b.website = "https://bea.example.com"
+    db.session.commit()
+    login(a)
+    url = f"/courses/{course.slug}/people"
+    assert "bea.example.com" not in client.get(url).get_data(as_text=True)
+    client.post(f"/courses/{course.slug}/people/{b.id}/connect")
+    client.post("/auth/logout")
+    login(b)
+    connection = db.session.scalar(select(Connection))
+    assert client.post(f"/people/connections/{connection.id}/accept").status_code == 302
+    client.post("/auth/logout")
+    login(a)
+    assert "bea.example.com" in client.get(url).get_data(as_text=True)
+    assert client.post(f"/courses/{course.slug}/people/{b.id}/report").status_code == 302
+    client.post(f"/courses/{course.slug}/people/{b.id}/report")
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "peer.report")) == 1
+    assert db.session.scalar(select(func.count(Notification.id)).where(Notification.kind == "peer_report")) >= 2
+
+
+def test_partner_matching_pairs_closest_goal_and_timezone(world, make_user):
+    course = world["course"]
+    me = make_user(email="me@example.com", timezone="Europe/Berlin", weekly_goal_minutes=60)
+    near = make_user(email="near@example.com", timezone="Europe/Paris", weekly_goal_minutes=90)
+    far = make_user(email="far@example.com", timezone="Pacific/Auckland", weekly_goal_minutes=600)
+    for person in (me, near, far):
+        enrol(person, course)
+    directory.request_partner(course, far)
+    directory.request_partner(course, near)
+    db.session.commit()
+    own = directory.request_partner(course, me)
+    db.session.commit()
+    assert own.matched_with_id == near.id
+    assert directory.partner_request(course, near).matched_with_id == me.id
+    assert directory.partner_request(course, far).matched_at is None
+    kinds = db.session.scalars(select(Notification.user_id).where(Notification.kind == "study_partner")).all()
+    assert sorted(kinds) == sorted([me.id, near.id])
+
+
+def test_course_reviews_after_half_and_moderation(world, client, login):
+    course, a = world["course"], world["a"]
+    login(a)
+    assert client.get(f"/courses/{course.slug}/reviews/mine").status_code == 403
+    db.session.add(LessonProgress(user_id=a.id, lesson_id=lessons_of(course)[0].id, course_id=course.id,
+                                  completed_at=utcnow()))  # fmt: skip
+    db.session.commit()
+    assert client.post(f"/courses/{course.slug}/reviews/mine", data={"rating": "7"}).status_code == 200
+    assert client.post(f"/courses/{course.slug}/reviews/mine", data={"rating": "4", "text": "Useful."}).status_code == 302
+    client.post(f"/courses/{course.slug}/reviews/mine", data={"rating": "5", "text": "Even better."})
+    assert db.session.scalar(select(func.count(CourseReview.id))) == 1
+    summary = feedback.course_reviews_summary(course, a)
+    assert summary["average"] == 5.0 and summary["count"] == 1 and summary["own"].text == "Even better."
+    review = summary["own"]
+    client.post("/auth/logout")
+    login(world["owner"])
+    client.post(f"/courses/{course.slug}/reviews/{review.id}/reply", data={"reply": "Thanks, Lea!"})
+    client.post(f"/courses/{course.slug}/reviews/{review.id}/hide", data={"reason": "Spam"})
+    assert feedback.course_reviews_summary(course, a)["count"] == 0
+    db.session.refresh(review)
+    assert review.instructor_reply == "Thanks, Lea!" and review.hidden_reason == "Spam"
+
+
+def test_wishes_vote_once_and_instructor_notifies_voters(world, client, login, make_user, count_queries):
+    a, b, owner = world["a"], world["b"], world["owner"]
+    login(a)
+    assert client.post("/wishes/", data={"title": "x", "why": ""}).status_code == 200
+    client.post("/wishes/", data={"title": "Handling scope creep", "why": "Agencies keep adding pages."})
+    wish = db.session.scalar(select(CourseWish))
+    assert wish.vote_count == 1
+    client.post("/auth/logout")
+    login(b)
+    client.post(f"/wishes/{wish.id}/vote")
+    db.session.refresh(wish)
+    assert wish.vote_count == 2
+    client.post(f"/wishes/{wish.id}/vote")
+    db.session.refresh(wish)
+    assert wish.vote_count == 1, "voting again takes the vote back"
+    client.post(f"/wishes/{wish.id}/vote")
+    client.post("/auth/logout")
+    login(owner)
+    assert client.post(f"/wishes/{wish.id}/status", data={"status": "available", "course_id": "0"}).status_code == 302
+    db.session.refresh(wish)
+    assert wish.status == "open"
+    client.post(f"/wishes/{wish.id}/status", data={"status": "available", "course_id": str(world["course"].id)})
+    db.session.refresh(wish)
+    assert wish.status == "available" and wish.course_id == world["course"].id
+    told = set(db.session.scalars(select(Notification.user_id).where(Notification.kind == "course_wish")))
+    assert told == {a.id, b.id}
+
+    def add(n):
+        for i in range(n):
+            feedback.propose_wish(a, f"Wish number {i}", "Because it would help me a lot.")
+        db.session.commit()
+
+    add(4)
+    with count_queries() as small:
+        client.get("/wishes/")
+    add(45)
+    with count_queries() as large:
+        assert client.get("/wishes/").status_code == 200
+    assert small.count == large.count
+
+
+def test_review_queue_queries_do_not_grow(world, client, login, make_user, count_queries):
+    course, assignment, owner = world["course"], world["assignment"], world["owner"]
+    from datetime import timedelta
+
+    def add(n, start):
+        for i in range(start, start + n):
+            person = make_user(email=f"q{i}@example.com")
+            enrol(person, course)
+            submit(person, assignment, at=utcnow() - timedelta(hours=60))
+        for i in range(start, start + n, 3):
+            reviewer = db.session.scalar(select(directory.User).where(directory.User.email == f"q{i}@example.com"))
+            review_once(reviewer, assignment)
+        services.assign_overdue_reviews()
+        db.session.commit()
+
+    add(5, 0)
+    login(owner)
+    with count_queries() as small:
+        page = client.get(f"/studio/courses/{course.slug}/reviews").get_data(as_text=True)
+    assert "2 days 12 h" in page
+    add(45, 5)
+    with count_queries() as large:
+        assert client.get(f"/studio/courses/{course.slug}/reviews").status_code == 200
+    assert small.count == large.count
+    assert db.session.scalar(select(func.count(Block.blocker_id))) == 0
