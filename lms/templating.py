@@ -12,6 +12,7 @@ from lms.permissions import register_template_globals
 
 NAV = [
     ("enrolment.catalog", "Courses", None),
+    ("peers.wishes", "Course wishes", "login"),
     ("studio.index", "Studio", "instructor"),
     ("admin.users", "Admin", "admin"),
 ]
@@ -25,6 +26,8 @@ def nav_links(user):
     links = []
     for endpoint, label, needs in NAV:
         if not has_endpoint(endpoint):
+            continue
+        if needs == "login" and not user.is_authenticated:
             continue
         if needs == "instructor" and not (user.is_authenticated and user.is_instructor):
             continue
