@@ -1,5 +1,309 @@
-"""discussion views."""
+"""Discussion pages: board, search, threads, replies and the author's own actions.
 
-from flask import Blueprint
+Every handler: load the course from the URL -> check access -> load objects OF THAT COURSE -> act.
+Moderation handlers live in moderation_views.py on the same blueprint.
+
+Opening a thread (GET) moves the reader's read mark forward: an idempotent write that makes unread
+marks work without JavaScript.
+"""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from lms.auth.forms import ButtonForm
+from lms.discussion import queries, services
+from lms.discussion.access import (
+    int_arg, int_arg_from, post_anchor_url, load_course, load_lesson, load_post, load_thread, require_author,
+    thread_url,
+)
+from lms.discussion.forms import EditPostForm, ReasonForm, ReplyForm, ReportForm, ThreadForm
+from lms.discussion.moderation import report_post
+from lms.discussion.moderation_views import add_moderation_routes
+from lms.discussion.people import byline
+from lms.extensions import db
+from lms.models.discussion import Post
 
 bp = Blueprint("discussion", __name__)
+add_moderation_routes(bp)
+
+
+# --- Board and search --------------------------------------------------------------------------------------
+
+
+@bp.get("/courses/<slug>/discussion/")
+@login_required
+def board(slug):
+    course, viewer = load_course(slug)
+    if request.args.get("q", "").strip():
+        return search(slug)
+    filter_ = request.args.get("filter", "all")
+    filter_ = filter_ if filter_ in queries.FILTERS else "all"
+    sort = request.args.get("sort", "recent")
+    sort = sort if sort in queries.SORTS else "recent"
+    lesson = load_lesson(course, int_arg("lesson"))
+    page, rows = queries.board_page(
+        course, viewer, filter_=filter_, sort=sort, lesson_id=lesson.id if lesson else None,
+        page=max(int_arg("page", 1), 1),
+    )  # fmt: skip
+    return render_template(
+        "discussion/board.html", course=course, viewer=viewer, page=page, rows=rows, filter=filter_, sort=sort,
+        lesson=lesson, lessons=queries.course_lessons(course), button=ButtonForm(),
+        following_board=services.is_following_board(course, current_user),
+    )  # fmt: skip
+
+
+@bp.get("/courses/<slug>/discussion/search")
+@login_required
+def search(slug):
+    course, viewer = load_course(slug)
+    query = request.args.get("q", "").strip()[:200]
+    page = max(int_arg("page", 1), 1)
+    hits, total = queries.search_page(course, viewer, query, page) if query else ([], 0)
+    return render_template("discussion/search.html", course=course, viewer=viewer, query=query, hits=hits,
+                           total=total, page=page, per_page=20)  # fmt: skip
+
+
+@bp.post("/courses/<slug>/discussion/follow")
+@login_required
+def follow_board(slug):
+    course, viewer = load_course(slug)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    follow = not services.is_following_board(course, current_user)
+    services.set_board_follow(course, current_user, follow)
+    db.session.commit()
+    flash("You will hear about every new post on this board." if follow else "You no longer follow this board.",
+          "success")  # fmt: skip
+    return redirect(url_for("discussion.board", slug=course.slug))
+
+
+# --- Threads ----------------------------------------------------------------------------------------------
+
+
+@bp.route("/courses/<slug>/discussion/new", methods=["GET", "POST"])
+@login_required
+def new_thread(slug):
+    course, viewer = load_course(slug)
+    lessons = queries.course_lessons(course)
+    form = ThreadForm()
+    form.set_lessons(lessons)
+    if request.method == "GET" and load_lesson(course, int_arg("lesson")):
+        form.lesson_id.data = int_arg("lesson")
+    status = 200
+    if form.validate_on_submit():
+        lesson = load_lesson(course, form.lesson_id.data)
+        try:
+            thread = services.create_thread(
+                course, current_user, title=form.title.data, body=form.body.data, kind=form.kind.data,
+                lesson=lesson, anonymous=form.anonymous.data,
+            )  # fmt: skip
+        except services.PostingTooFast as error:
+            form.body.errors.append(str(error))
+            status = 429
+        else:
+            db.session.commit()
+            flash("Your thread is up. You will be notified about replies.", "success")
+            return redirect(thread_url(course, thread))
+    elif request.method == "POST":
+        status = 400
+    return render_template("discussion/new_thread.html", course=course, form=form), status
+
+
+@bp.get("/courses/<slug>/discussion/threads/<int:thread_id>")
+@login_required
+def thread(slug, thread_id):
+    course, viewer = load_course(slug)
+    thread = load_thread(course, thread_id)
+    mark = services.read_mark(thread, current_user)
+    if request.args.get("jump") == "unread":
+        unread = queries.first_unread_post(thread, mark.last_read_post_id if mark else 0)
+        if unread is not None:
+            return redirect(post_anchor_url(course, thread, unread))
+        return redirect(thread_url(course, thread))
+    # The anonymous author of a thread replies anonymously by default, so a reply does not unmask them.
+    form = ReplyForm(formdata=None, anonymous=thread.anonymous and thread.author_id == viewer.user_id)
+    return render_thread(course, viewer, thread, form, mark=mark)
+
+
+def render_thread(course, viewer, thread, reply_form, *, mark=None, status=200):
+    page_number = max(int_arg("page", 1), 1)
+    page, top, replies = queries.thread_page(thread, viewer, page_number)
+    html = render_template(
+        "discussion/thread.html", course=course, viewer=viewer, thread=thread, page=page, top=top, replies=replies,
+        form=reply_form, button=ButtonForm(), reason_form=ReasonForm(formdata=None),
+        following=services.is_following(thread, current_user),
+        thread_byline=byline(thread.author, thread.anonymous, viewer),
+    )  # fmt: skip
+    # Mark read after rendering: the commit would expire every loaded post and reload each one.
+    shown = [view.post.id for view in top + replies]
+    if shown:
+        services.mark_read(thread, current_user, max(shown), existing=mark)
+        db.session.commit()
+    return html, status
+
+
+@bp.route("/courses/<slug>/discussion/threads/<int:thread_id>/reply", methods=["GET", "POST"])
+@login_required
+def reply(slug, thread_id):
+    course, viewer = load_course(slug)
+    thread = load_thread(course, thread_id)
+    if thread.locked and not viewer.is_staff:
+        flash(f"This thread is locked: {thread.lock_reason or 'no new replies'}.", "error")
+        return redirect(thread_url(course, thread))
+    form = ReplyForm()
+    quoted = None
+    quoted_id = int_arg("quote") if request.method == "GET" else int_arg_from(form.quoted_post_id.data)
+    if quoted_id:
+        quoted = load_post(course, thread, quoted_id)
+        if quoted.deleted_at or (quoted.hidden_at and not viewer.is_staff and quoted.author_id != viewer.user_id):
+            quoted = None
+    if request.method == "GET":
+        if quoted is not None:
+            form.body.data = services.quote_markdown(quoted, byline(quoted.author, quoted.anonymous, viewer).label)
+            form.quoted_post_id.data = str(quoted.id)
+        return render_template("discussion/reply.html", course=course, thread=thread, form=form, quoted=quoted)
+    if not form.validate_on_submit():
+        return render_template("discussion/reply.html", course=course, thread=thread, form=form, quoted=quoted), 400
+    try:
+        post = services.add_reply(course, thread, current_user, body=form.body.data, anonymous=form.anonymous.data,
+                                  quoted_post=quoted, author_is_staff=viewer.is_staff)  # fmt: skip
+    except services.PostingTooFast as error:
+        form.body.errors.append(str(error))
+        return render_template("discussion/reply.html", course=course, thread=thread, form=form, quoted=quoted), 429
+    except services.DiscussionError as error:
+        flash(str(error), "error")
+        return redirect(thread_url(course, thread))
+    db.session.commit()
+    return redirect(post_anchor_url(course, thread, post))
+
+
+@bp.get("/courses/<slug>/discussion/posts/<int:post_id>")
+@login_required
+def goto_post(slug, post_id):
+    """Permalink for notifications and search: the right page of the thread, at the post."""
+    course, viewer = load_course(slug)
+    post = db.get_or_404(Post, post_id)
+    thread = load_thread(course, post.thread_id)
+    return redirect(post_anchor_url(course, thread, post))
+
+
+@bp.post("/courses/<slug>/discussion/threads/<int:thread_id>/follow")
+@login_required
+def follow_thread(slug, thread_id):
+    course, viewer = load_course(slug)
+    thread = load_thread(course, thread_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    if services.is_following(thread, current_user):
+        services.unfollow_thread(thread, current_user)
+        flash("You no longer follow this thread.", "success")
+    else:
+        services.follow_thread(thread, current_user)
+        flash("You will be notified about new replies.", "success")
+    db.session.commit()
+    return redirect(thread_url(course, thread))
+
+
+# --- A post's own actions -----------------------------------------------------------------------------------
+
+
+@bp.route("/courses/<slug>/discussion/threads/<int:thread_id>/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_post(slug, thread_id, post_id):
+    course, viewer = load_course(slug)
+    thread = load_thread(course, thread_id)
+    post = load_post(course, thread, post_id)
+    require_author(post)
+    if post.deleted_at is not None or (thread.locked and not viewer.is_staff):
+        abort(403, "This post can no longer be edited.")
+    is_opening = post.id == thread.first_post_id
+    form = EditPostForm(data={"title": thread.title, "body": post.body_md} if request.method == "GET" else None)
+    if is_opening and request.method == "POST" and not form.title.data:
+        form.title.errors = ["Please give your thread a title."]
+    elif form.validate_on_submit():
+        services.edit_post(course, thread, post, current_user, body=form.body.data,
+                           title=form.title.data if is_opening else None)  # fmt: skip
+        db.session.commit()
+        flash("Your changes are saved.", "success")
+        return redirect(post_anchor_url(course, thread, post))
+    status = 400 if request.method == "POST" else 200
+    return render_template("discussion/edit_post.html", course=course, thread=thread, post=post, form=form,
+                           is_opening=is_opening), status  # fmt: skip
+
+
+@bp.post("/courses/<slug>/discussion/threads/<int:thread_id>/posts/<int:post_id>/delete")
+@login_required
+def delete_post(slug, thread_id, post_id):
+    course, viewer = load_course(slug)
+    thread = load_thread(course, thread_id)
+    post = load_post(course, thread, post_id)
+    require_author(post)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    services.delete_post(thread, post)
+    db.session.commit()
+    flash("Your post was removed. Replies to it stay in the thread.", "success")
+    return redirect(post_anchor_url(course, thread, post))
+
+
+def _visible_to(viewer, post):
+    return post.deleted_at is None and (post.hidden_at is None or viewer.is_staff or post.author_id == viewer.user_id)
+
+
+@bp.post("/courses/<slug>/discussion/threads/<int:thread_id>/posts/<int:post_id>/vote")
+@login_required
+def vote(slug, thread_id, post_id):
+    course, viewer = load_course(slug)
+    thread = load_thread(course, thread_id)
+    post = load_post(course, thread, post_id)
+    if not _visible_to(viewer, post):
+        abort(404)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        services.toggle_vote(post, current_user)
+    except services.DiscussionError as error:
+        flash(str(error), "error")
+    db.session.commit()
+    return redirect(post_anchor_url(course, thread, post))
+
+
+@bp.post("/courses/<slug>/discussion/threads/<int:thread_id>/posts/<int:post_id>/accept")
+@login_required
+def accept(slug, thread_id, post_id):
+    course, viewer = load_course(slug)
+    thread = load_thread(course, thread_id)
+    post = load_post(course, thread, post_id)
+    if not (viewer.is_staff or (thread.author_id == viewer.user_id and thread.author_id is not None)):
+        abort(403, "Only the person who asked, or course staff, can accept an answer.")
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        accepted = services.set_accepted(course, thread, post, current_user)
+    except services.DiscussionError as error:
+        flash(str(error), "error")
+    else:
+        flash("Marked as the accepted answer." if accepted else "The answer is no longer marked as accepted.",
+              "success")  # fmt: skip
+    db.session.commit()
+    return redirect(post_anchor_url(course, thread, post))
+
+
+@bp.route("/courses/<slug>/discussion/threads/<int:thread_id>/posts/<int:post_id>/report", methods=["GET", "POST"])
+@login_required
+def report(slug, thread_id, post_id):
+    course, viewer = load_course(slug)
+    thread = load_thread(course, thread_id)
+    post = load_post(course, thread, post_id)
+    if not _visible_to(viewer, post) or post.author_id == viewer.user_id:
+        abort(404)
+    form = ReportForm()
+    if form.validate_on_submit():
+        report_post(course, post, current_user, form.reason.data)
+        db.session.commit()
+        flash("Thank you. The course staff will look at this post.", "success")
+        return redirect(post_anchor_url(course, thread, post))
+    status = 400 if request.method == "POST" else 200
+    return render_template("discussion/report.html", course=course, thread=thread, post=post, form=form), status
+
+

@@ -1,0 +1,72 @@
+"""Loading discussion objects from a URL with the access check right there (no IDOR: ids must belong to
+the course in the URL)."""
+
+from flask import abort, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from lms.discussion import queries
+from lms.extensions import db
+from lms.models import Course, Lesson
+from lms.models.discussion import Post, Thread
+
+
+def load_course(slug):
+    """The course and the viewer context; 404 for an unknown course, 403 for people outside it."""
+    course = db.first_or_404(select(Course).where(Course.slug == slug))
+    viewer = queries.viewer_for(current_user, course)
+    if viewer is None:
+        abort(403, "The discussion is for learners enrolled in this course. Enrol on the course page to join in.")
+    return course, viewer
+
+
+def load_thread(course, thread_id):
+    thread = db.get_or_404(Thread, thread_id)
+    if thread.course_id != course.id:
+        abort(404)  # a thread of another course is never reachable through this course's URL
+    return thread
+
+
+def load_post(course, thread, post_id):
+    post = db.get_or_404(Post, post_id)
+    if post.thread_id != thread.id:
+        abort(404)
+    return post
+
+
+def load_lesson(course, lesson_id):
+    if not lesson_id:
+        return None
+    lesson = db.session.get(Lesson, lesson_id)
+    if lesson is None or lesson.course_id != course.id or lesson.archived_at is not None:
+        return None
+    return lesson
+
+
+def require_author(post):
+    if post.author_id != current_user.id:
+        abort(403, "Only the author can do that.")
+
+
+def thread_url(course, thread, **kwargs):
+    return url_for("discussion.thread", slug=course.slug, thread_id=thread.id, **kwargs)
+
+
+def post_anchor_url(course, thread, post):
+    page = queries.page_of_post(thread, post)
+    return url_for("discussion.thread", slug=course.slug, thread_id=thread.id, page=page if page > 1 else None,
+                   _anchor=f"post-{post.id}")  # fmt: skip
+
+
+def int_arg(name, default=None):
+    try:
+        return int(request.args.get(name, default))
+    except (TypeError, ValueError):
+        return default
+
+
+def int_arg_from(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,149 @@
+"""Who hears about what: notifications for replies, mentions, accepted answers and moderation, and digests.
+
+Each event notifies each person at most once (a follower who is also mentioned gets the mention only),
+never the person who caused it, and only people who still take part in the course.
+"""
+
+from collections import defaultdict
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from lms.database import utcnow
+from lms.discussion.people import Viewer, byline, member_ids, path_for, staff_ids
+from lms.extensions import db
+from lms.mail import send_mail
+from lms.models import Notification, User
+from lms.models.discussion import BoardFollow, ThreadFollow
+from lms.notify import notify
+
+
+def post_url(course, post):
+    return path_for("discussion.goto_post", slug=course.slug, post_id=post.id)
+
+
+def _label_for(recipient_id, staff, author, anonymous):
+    return byline(author, anonymous, Viewer(recipient_id, recipient_id in staff)).label
+
+
+def _send(course, recipients, make_message, url):
+    """recipients: {user_id: kind}, in priority order already resolved. One notification each."""
+    ids = member_ids(course, recipients)
+    if not ids:
+        return
+    users = db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)).all()
+    staff = staff_ids(course)
+    for user in users:
+        kind = recipients[user.id]
+        message = make_message(user.id, kind, staff)
+        notify(user, kind, message, url, email_subject=f"Sparetime · {course.title}: {message[:60]}")
+
+
+def post_created(course, thread, post, author, *, mentioned, new_thread):
+    """A new thread or reply: mentioned members, thread followers and board followers, once each."""
+    recipients = {}
+    for user in mentioned:
+        recipients.setdefault(user.id, "mention")
+    followers = select(ThreadFollow.user_id).where(ThreadFollow.thread_id == thread.id)
+    board = select(BoardFollow.user_id).where(BoardFollow.course_id == course.id)
+    for user_id in db.session.scalars(followers.union(board)):
+        recipients.setdefault(user_id, "new_thread" if new_thread else "reply")
+    recipients.pop(author.id, None)
+
+    def message(recipient_id, kind, staff):
+        who = _label_for(recipient_id, staff, author, post.anonymous)
+        if kind == "mention":
+            return f"{who} mentioned you in “{thread.title}”"
+        if kind == "new_thread":
+            return f"{who} started “{thread.title}” in {course.title}"
+        return f"{who} replied in “{thread.title}”"
+
+    _send(course, recipients, message, post_url(course, post))
+
+
+def mentioned_in_edit(course, thread, post, author, users):
+    recipients = {user.id: "mention" for user in users if user.id != author.id}
+
+    def message(recipient_id, kind, staff):
+        return f"{_label_for(recipient_id, staff, author, post.anonymous)} mentioned you in “{thread.title}”"
+
+    _send(course, recipients, message, post_url(course, post))
+
+
+def answer_accepted(course, thread, post, actor):
+    if post.author_id is None or post.author_id == actor.id:
+        return
+    message = f"Your answer in “{thread.title}” was marked as the accepted answer"
+    _send(course, {post.author_id: "accepted"}, lambda *_: message, post_url(course, post))
+
+
+def moderated(course, thread, author_id, actor, message, url):
+    """Tell the author of moderated content what happened (not the moderator themself)."""
+    if author_id is None or author_id == actor.id:
+        return
+    _send(course, {author_id: "moderation"}, lambda *_: message, url)
+
+
+# --- Digests ---------------------------------------------------------------------------------------------
+
+
+def send_digests(frequency):
+    """One e-mail per user whose preference is `frequency`, listing notifications not e-mailed yet.
+
+    Returns the number of e-mails sent. Each notification goes out once: emailed_at is set in the same
+    transaction, and the UPDATE only claims rows that are still unsent.
+    """
+    if frequency not in ("daily", "weekly"):
+        raise ValueError("frequency must be daily or weekly")
+    pending = db.session.execute(
+        select(Notification, User)
+        .join(User, User.id == Notification.user_id)
+        .where(User.email_preference == frequency, User.active.is_(True), Notification.emailed_at.is_(None))
+        .order_by(Notification.user_id, Notification.created_at, Notification.id)
+    ).all()
+    by_user = defaultdict(list)
+    users = {}
+    for notification, user in pending:
+        by_user[user.id].append(notification)
+        users[user.id] = user
+    sent = 0
+    for user_id, items in by_user.items():
+        claimed = db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_([n.id for n in items]), Notification.emailed_at.is_(None))
+            .values(emailed_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != len(items):
+            db.session.rollback()  # another digest run took some of them: leave this user to it
+            continue
+        send_mail(users[user_id].email, _digest_subject(frequency, len(items)), _digest_body(frequency, items))
+        db.session.commit()
+        sent += 1
+    return sent
+
+
+def _digest_subject(frequency, count):
+    noun = "update" if count == 1 else "updates"
+    return f"Sparetime {frequency} digest: {count} {noun}"
+
+
+def _digest_body(frequency, items):
+    base = _site_root()
+    lines = [f"Here is what happened since your last {frequency} digest:", ""]
+    for item in items:
+        lines.append(f"- {item.message}")
+        if item.url:
+            lines.append(f"  {base}{item.url}")
+    lines += [
+        "",
+        "You receive this digest because of your e-mail preference. To change it or stop these e-mails,",
+        f"open your profile: {base}{path_for('auth.profile')}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _site_root():
+    server = current_app.config.get("SERVER_NAME") or "localhost:5000"
+    return f"{current_app.config.get('PREFERRED_URL_SCHEME', 'http')}://{server}"
+

@@ -1,0 +1,97 @@
+"""Discussion forms: threads, replies, edits, reports and moderation reasons."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from lms.discussion.services import MAX_BODY, MAX_TITLE
+
+BODY_HELP = (
+    "Markdown works: **bold**, lists, > quotes, `code`. "
+    'Mention a course member with @Name (no spaces) or @"Full Name".'
+)
+ANONYMOUS_HELP = (
+    "Other learners see “Anonymous peer”; course staff still see your name. Telling a client story? "
+    "Leave out names and details that would identify the client."
+)
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _no_control_characters(form, field):
+    if field.data and any(ord(ch) < 32 and ch not in "\r\n\t" for ch in field.data):
+        raise ValidationError("Please remove control characters.")
+
+
+def _body_field(label="Your post"):
+    return TextAreaField(
+        label, filters=[_strip], description=BODY_HELP,
+        validators=[DataRequired("Please write something first."),
+                    Length(max=MAX_BODY, message=f"Please keep it under {MAX_BODY:,} characters."),
+                    _no_control_characters],
+    )  # fmt: skip
+
+
+class ThreadForm(FlaskForm):
+    title = StringField(
+        "Title", filters=[_strip],
+        validators=[DataRequired("Please give your thread a title."),
+                    Length(max=MAX_TITLE, message=f"Please keep the title under {MAX_TITLE} characters."),
+                    _no_control_characters],
+    )  # fmt: skip
+    kind = RadioField(
+        "Type",
+        choices=[("discussion", "Discussion — share and compare"), ("question", "Question — looking for an answer")],
+        default="discussion",
+    )  # fmt: skip
+    lesson_id = SelectField("Lesson", coerce=int, default=0, description="Optional: attach the thread to one lesson.")
+    body = _body_field()
+    anonymous = BooleanField("Post anonymously to peers", description=ANONYMOUS_HELP)
+
+    def set_lessons(self, lessons):
+        self.lesson_id.choices = [(0, "General (whole course)")] + [(lesson.id, lesson.title) for lesson in lessons]
+
+
+class ReplyForm(FlaskForm):
+    body = _body_field("Your reply")
+    quoted_post_id = HiddenField(validators=[Optional()])
+    anonymous = BooleanField("Reply anonymously to peers", description=ANONYMOUS_HELP)
+
+
+class EditPostForm(FlaskForm):
+    title = StringField(
+        "Title", filters=[_strip],
+        validators=[Optional(), Length(max=MAX_TITLE, message=f"Please keep the title under {MAX_TITLE} characters."),
+                    _no_control_characters],
+    )  # fmt: skip
+    body = _body_field()
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(
+        "Reason", filters=[_strip],
+        validators=[DataRequired("Please say why — the author and readers will see it."),
+                    Length(max=300, message="Please keep the reason under 300 characters."), _no_control_characters],
+    )  # fmt: skip
+
+
+class ReportForm(FlaskForm):
+    reason = TextAreaField(
+        "What is wrong with this post?", filters=[_strip],
+        description="Only course staff see your report.",
+        validators=[DataRequired("Please tell the moderators what is wrong."),
+                    Length(max=500, message="Please keep it under 500 characters."), _no_control_characters],
+    )  # fmt: skip
+
+
+class MoveForm(FlaskForm):
+    lesson_id = SelectField("Move to", coerce=int, default=0)
+
+    def set_lessons(self, lessons):
+        self.lesson_id.choices = [(0, "General board (no lesson)")] + [(lesson.id, lesson.title) for lesson in lessons]
+
+
+class ResolveForm(FlaskForm):
+    resolution = StringField("Note (optional)", filters=[_strip], validators=[Optional(), Length(max=300)])

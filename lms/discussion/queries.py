@@ -1,0 +1,223 @@
+"""Read side of the discussion: board lists, thread pages, search results and dashboard feeds.
+
+Every function here runs a fixed number of queries whatever the amount of data: authors are joined,
+read marks and the viewer's votes are fetched for a whole page in one query each.
+"""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, or_, select, true
+from sqlalchemy.orm import joinedload
+
+from lms.discussion import search
+from lms.discussion.people import Byline, Viewer, byline, path_for
+from lms.extensions import db
+from lms.models import Course, CourseStaff, Enrolment, Lesson, Module
+from lms.models.discussion import Post, PostReport, PostVote, Thread, ThreadFollow, ThreadRead
+from lms.permissions import can_take_course, is_course_staff
+
+THREADS_PER_PAGE = 25
+POSTS_PER_PAGE = 50
+FILTERS = ("all", "unanswered", "following", "mine")
+SORTS = ("recent", "top")
+
+
+def viewer_for(user, course):
+    """Viewer context, or None when the user may not read this course's discussion."""
+    if is_course_staff(user, course):
+        return Viewer(user.id, True)
+    if not can_take_course(user, course):
+        return None
+    return Viewer(user.id, False)
+
+
+@dataclass
+class ThreadRow:
+    thread: Thread
+    byline: Byline
+    reply_count: int
+    unread: bool
+    url: str = ""
+
+
+def thread_rows(threads, viewer):
+    """Wrap threads for a list: byline, reply count and unread flag, with one query for the read marks."""
+    marks = {}
+    if threads and viewer.user_id is not None:
+        marks = dict(
+            db.session.execute(
+                select(ThreadRead.thread_id, ThreadRead.last_read_post_id).where(
+                    ThreadRead.user_id == viewer.user_id, ThreadRead.thread_id.in_([t.id for t in threads])
+                )
+            ).all()
+        )
+    rows = []
+    for thread in threads:
+        last_read = marks.get(thread.id, 0)
+        rows.append(ThreadRow(thread, byline(thread.author, thread.anonymous, viewer), thread.reply_count,
+                              (thread.last_post_id or 0) > last_read))  # fmt: skip
+    return rows
+
+
+def board_page(course, viewer, *, filter_="all", sort="recent", lesson_id=None, page=1):
+    query = (
+        select(Thread)
+        .where(Thread.course_id == course.id)
+        # Authors and lessons are joined: no query per row for the byline or the lesson tag.
+        .options(joinedload(Thread.author), joinedload(Thread.lesson))
+    )
+    if lesson_id is not None:
+        query = query.where(Thread.lesson_id == lesson_id)
+    if filter_ == "unanswered":
+        query = query.where(Thread.kind == "question", Thread.accepted_post_id.is_(None))
+    elif filter_ == "following":
+        query = query.where(
+            Thread.id.in_(select(ThreadFollow.thread_id).where(ThreadFollow.user_id == viewer.user_id))
+        )
+    elif filter_ == "mine":
+        query = query.where(Thread.author_id == viewer.user_id)
+    order = [Thread.pinned.desc()]
+    if sort == "top":
+        order.append(Thread.vote_count.desc())
+    order += [Thread.last_activity_at.desc(), Thread.id.desc()]
+    page_obj = db.paginate(query.order_by(*order), page=page, per_page=THREADS_PER_PAGE, error_out=False)
+    return page_obj, thread_rows(page_obj.items, viewer)
+
+
+@dataclass
+class PostView:
+    post: Post
+    byline: Byline
+    voted: bool = False
+    is_opening: bool = False
+    is_accepted: bool = False
+    badges: list = field(default_factory=list)
+
+
+def _post_views(posts, viewer, thread, voted_ids):
+    return [
+        PostView(p, byline(p.author, p.anonymous, viewer), p.id in voted_ids, p.id == thread.first_post_id,
+                 p.id == thread.accepted_post_id)  # fmt: skip
+        for p in posts
+    ]
+
+
+def _replies(thread):
+    excluded = [i for i in (thread.first_post_id, thread.accepted_post_id) if i]
+    return select(Post).where(Post.thread_id == thread.id, Post.id.not_in(excluded))
+
+
+def thread_page(thread, viewer, page=1):
+    """Opening post and accepted answer (on page 1) plus one page of the other replies, in id order."""
+    top_ids = [i for i in (thread.first_post_id, thread.accepted_post_id) if i] if page == 1 else []
+    top = []
+    if top_ids:
+        top = db.session.scalars(select(Post).where(Post.id.in_(top_ids)).options(joinedload(Post.author))).all()
+        top.sort(key=lambda p: p.id != thread.first_post_id)  # opening post, then the accepted answer
+    query = _replies(thread).options(joinedload(Post.author)).order_by(Post.id)
+    page_obj = db.paginate(query, page=page, per_page=POSTS_PER_PAGE, error_out=False)
+    posts = top + list(page_obj.items)
+    voted = set()
+    if posts and viewer.user_id is not None:
+        voted = set(db.session.scalars(
+            select(PostVote.post_id).where(PostVote.user_id == viewer.user_id,
+                                           PostVote.post_id.in_([p.id for p in posts]))
+        ))  # fmt: skip
+    views = _post_views(posts, viewer, thread, voted)
+    return page_obj, views[: len(top)], views[len(top) :]
+
+
+def page_of_post(thread, post):
+    """Where a post appears: (page, anchor). Opening post and accepted answer are on page 1."""
+    if post.id in (thread.first_post_id, thread.accepted_post_id):
+        return 1
+    before = db.session.scalar(_replies(thread).where(Post.id < post.id).with_only_columns(func.count(Post.id)))
+    return before // POSTS_PER_PAGE + 1
+
+
+def first_unread_post(thread, last_read_post_id):
+    return db.session.scalar(
+        select(Post).where(Post.thread_id == thread.id, Post.id > last_read_post_id).order_by(Post.id).limit(1)
+    )
+
+
+def course_lessons(course):
+    """Lessons a thread can be attached to, in syllabus order (one query)."""
+    return db.session.scalars(
+        select(Lesson)
+        .join(Module, Module.id == Lesson.module_id)
+        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None), Module.archived_at.is_(None))
+        .order_by(Module.position, Lesson.position, Lesson.id)
+    ).all()
+
+
+def open_reports(course):
+    return db.session.scalars(
+        select(PostReport)
+        .where(PostReport.course_id == course.id, PostReport.resolved_at.is_(None))
+        .options(joinedload(PostReport.reporter), joinedload(PostReport.post).joinedload(Post.thread),
+                 joinedload(PostReport.post).joinedload(Post.author))  # fmt: skip
+        .order_by(PostReport.created_at, PostReport.id)
+    ).all()
+
+
+@dataclass
+class SearchHit:
+    post: Post
+    byline: Byline
+    title_html: object
+    snippet_html: object
+
+
+def search_page(course, viewer, query, page=1, per_page=20):
+    offset = (max(page, 1) - 1) * per_page
+    with_snippets, total = search.search_post_ids(
+        db.session.connection(), course.id, query, include_hidden=viewer.is_staff, limit=per_page, offset=offset
+    )
+    ids = [row[0] for row in with_snippets]
+    posts = {}
+    if ids:
+        posts = {p.id: p for p in db.session.scalars(
+            select(Post).where(Post.id.in_(ids)).options(joinedload(Post.author), joinedload(Post.thread))
+        )}  # fmt: skip
+    hits = []
+    for post_id, title_html, snippet_html in with_snippets:
+        post = posts[post_id]
+        hits.append(SearchHit(post, byline(post.author, post.anonymous, viewer), title_html, snippet_html))
+    return hits, total
+
+
+def recent_replies(user, limit):
+    """Replies by others in threads the user started or follows, in courses they still take part in."""
+    followed = select(ThreadFollow.thread_id).where(ThreadFollow.user_id == user.id)
+    enrolled = select(Enrolment.course_id).where(Enrolment.user_id == user.id, Enrolment.status == "active")
+    staffed = select(CourseStaff.course_id).where(CourseStaff.user_id == user.id)
+    rows = db.session.execute(
+        select(Post, Thread, Course)
+        .join(Thread, Thread.id == Post.thread_id)
+        .join(Course, Course.id == Thread.course_id)
+        .where(
+            or_(Thread.id.in_(followed), Thread.author_id == user.id),
+            or_(Post.author_id.is_(None), Post.author_id != user.id),
+            Post.id != Thread.first_post_id,
+            Post.deleted_at.is_(None),
+            Post.hidden_at.is_(None),
+            true() if user.is_admin else or_(Course.id.in_(enrolled), Course.id.in_(staffed)),
+        )
+        .options(joinedload(Post.author))
+        .order_by(Post.id.desc())
+        .limit(limit)
+    ).all()
+    staff_courses = set() if not rows else set(
+        db.session.scalars(select(CourseStaff.course_id).where(CourseStaff.user_id == user.id))
+    )  # fmt: skip
+    items = []
+    for post, thread, course in rows:
+        viewer = Viewer(user.id, user.is_admin or course.id in staff_courses)
+        items.append({
+            "course_slug": course.slug, "course_title": course.title, "thread_title": thread.title,
+            "author_label": byline(post.author, post.anonymous, viewer).label, "created_at": post.created_at,
+            "url": path_for("discussion.goto_post", slug=course.slug, post_id=post.id),
+        })  # fmt: skip
+    return items
+

@@ -1,0 +1,233 @@
+"""Discussion: reading and writing threads, anonymity, edits, votes, accepted answers, unread marks."""
+
+import re
+
+from sqlalchemy import func, select
+
+from lms.extensions import db
+from lms.models.discussion import Post, PostVote, Thread, ThreadRead
+from tests.discussion_helpers import bulk_replies, use, world  # noqa: F401 (fixtures)
+
+
+def test_learner_starts_a_thread_and_it_shows_on_the_board(world, client, use):
+    use(world.maya)
+    response = client.post(world.url("new"), data={
+        "title": "Deposit before starting?", "kind": "question", "lesson_id": str(world.lesson.id),
+        "body": "Do you ask for **50%** up front?",
+    })  # fmt: skip
+    assert response.status_code == 302
+    thread = db.session.scalar(select(Thread))
+    assert thread.kind == "question" and thread.lesson_id == world.lesson.id and thread.author_id == world.maya.id
+    first = db.session.get(Post, thread.first_post_id)
+    assert "<strong>50%</strong>" in first.body_html
+    board = client.get(world.url()).get_data(as_text=True)
+    assert "Deposit before starting?" in board and "Maya Lindqvist" in board
+
+
+def test_new_thread_form_prefills_the_lesson_and_rejects_bad_input(world, client, use):
+    use(world.maya)
+    page = client.get(world.url(f"new?lesson={world.lesson.id}")).get_data(as_text=True)
+    assert re.search(rf'<option selected value="{world.lesson.id}"|<option value="{world.lesson.id}" selected', page)
+    response = client.post(world.url("new"), data={"title": "x" * 201, "kind": "discussion", "lesson_id": "0",
+                                                   "body": "y" * 20_001})  # fmt: skip
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "under 200 characters" in text and "under 20,000 characters" in text
+    assert db.session.scalar(select(func.count(Thread.id))) == 0
+
+
+def test_reply_with_quote_prefills_a_blockquote_and_records_the_quoted_post(world, client, use):
+    thread = world.thread(body="Line one\nLine two")
+    use(world.tom)
+    form = client.get(world.thread_url(thread, f"/reply?quote={thread.first_post_id}")).get_data(as_text=True)
+    assert "&gt; **Maya Lindqvist** wrote:" in form and "&gt; Line one" in form
+    client.post(world.thread_url(thread, "/reply"),
+                data={"body": "> Line one\n\nAgreed.", "quoted_post_id": str(thread.first_post_id)})  # fmt: skip
+    reply = db.session.scalar(select(Post).where(Post.id != thread.first_post_id))
+    assert reply.quoted_post_id == thread.first_post_id and "<blockquote>" in reply.body_html
+    db.session.refresh(thread)
+    assert thread.reply_count == 1 and thread.last_post_id == reply.id
+
+
+def test_anonymous_posts_hide_the_name_from_peers_but_not_from_staff(world, client, use):
+    thread = world.thread(title="A client story", body="They never paid.", anonymous=True)
+    use(world.tom)
+    peer_view = client.get(world.thread_url(thread)).get_data(as_text=True)
+    assert "Anonymous peer" in peer_view and "Maya Lindqvist" not in peer_view
+    assert "Maya Lindqvist" not in client.get(world.url()).get_data(as_text=True)
+    use(world.instructor)
+    staff_view = client.get(world.thread_url(thread)).get_data(as_text=True)
+    assert "Maya Lindqvist" in staff_view and "(anonymous to peers)" in staff_view
+    use(world.maya)
+    own = client.get(world.thread_url(thread)).get_data(as_text=True)
+    assert "You" in own and "(anonymous to peers)" in own
+
+
+def test_edit_shows_edited_and_delete_keeps_replies(world, client, use):
+    thread = world.thread()
+    reply = world.reply(thread, body="First version")
+    world.reply(thread, world.maya, body="Thanks Tom!")
+    use(world.tom)
+    assert client.post(world.post_url(thread, reply, "edit"), data={"body": "Second version"}).status_code == 302
+    page = client.get(world.thread_url(thread)).get_data(as_text=True)
+    assert "Second version" in page and "edited" in page
+    assert client.post(world.post_url(thread, reply, "delete")).status_code == 302
+    page = client.get(world.thread_url(thread)).get_data(as_text=True)
+    assert "Removed by author." in page and "Second version" not in page and "Thanks Tom!" in page
+
+
+def test_only_the_author_edits_or_deletes(world, client, use):
+    thread = world.thread()
+    reply = world.reply(thread)
+    use(world.maya)
+    assert client.get(world.post_url(thread, reply, "edit")).status_code == 403
+    assert client.post(world.post_url(thread, reply, "delete")).status_code == 403
+    use(world.admin)
+    assert client.post(world.post_url(thread, reply, "delete")).status_code == 403
+    assert db.session.get(Post, reply.id).deleted_at is None
+
+
+def test_editing_the_opening_post_can_change_the_title(world, client, use):
+    thread = world.thread()
+    use(world.maya)
+    first = db.session.get(Post, thread.first_post_id)
+    client.post(world.post_url(thread, first, "edit"), data={"title": "Scope creep, again", "body": "Edited"})
+    db.session.refresh(thread)
+    assert thread.title == "Scope creep, again"
+
+
+def test_vote_counts_once_per_user_and_toggles(world, client, use):
+    thread = world.thread()
+    reply = world.reply(thread)
+    use(world.maya)
+    client.post(world.post_url(thread, reply, "vote"))
+    db.session.refresh(reply)
+    assert reply.vote_count == 1
+    client.post(world.post_url(thread, reply, "vote"))
+    db.session.refresh(reply)
+    assert reply.vote_count == 0
+    assert db.session.scalar(select(func.count(PostVote.id))) == 0
+    client.post(world.post_url(thread, reply, "vote"))
+    use(world.tom)
+    client.post(world.post_url(thread, reply, "vote"))  # own post: refused
+    db.session.refresh(reply)
+    db.session.refresh(thread)
+    assert reply.vote_count == 1 and thread.vote_count == 1
+
+
+def test_vote_is_race_safe(world):
+    from lms.discussion import services
+
+    thread = world.thread()
+    reply = world.reply(thread)
+    db.session.add(PostVote(post_id=reply.id, user_id=world.maya.id))
+    db.session.commit()
+    # A second insert for the same (post, user) must not create a row: the unique constraint holds.
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with db.session.begin_nested():
+            db.session.add(PostVote(post_id=reply.id, user_id=world.maya.id))
+    except IntegrityError:
+        pass
+    assert db.session.scalar(select(func.count(PostVote.id))) == 1
+    assert services.toggle_vote(reply, world.maya) is False  # the existing vote is taken back
+
+
+def test_accepted_answer_is_shown_first_and_only_asker_or_staff_accept(world, client, use):
+    thread = world.thread(kind="question")
+    early = world.reply(thread, body="Early reply")
+    good = world.reply(thread, world.instructor, body="The good answer")
+    use(world.tom)
+    assert client.post(world.post_url(thread, good, "accept")).status_code == 403
+    use(world.maya)
+    assert client.post(world.post_url(thread, good, "accept")).status_code == 302
+    db.session.refresh(thread)
+    assert thread.accepted_post_id == good.id
+    page = client.get(world.thread_url(thread)).get_data(as_text=True)
+    assert page.index("The good answer") < page.index("Early reply")
+    assert "Accepted answer" in page
+    assert early.id != thread.accepted_post_id
+
+
+def test_discussion_threads_have_no_accepted_answer(world, client, use):
+    thread = world.thread(kind="discussion")
+    reply = world.reply(thread)
+    use(world.maya)
+    client.post(world.post_url(thread, reply, "accept"))
+    db.session.refresh(thread)
+    assert thread.accepted_post_id is None
+
+
+def test_unread_marks_and_jump_to_first_unread(world, client, use):
+    thread = world.thread()
+    use(world.tom)
+    assert "is-unread" in client.get(world.url()).get_data(as_text=True)
+    client.get(world.thread_url(thread))
+    assert "is-unread" not in client.get(world.url()).get_data(as_text=True)
+    bulk_replies(thread, world.maya, 60)
+    assert "is-unread" in client.get(world.url()).get_data(as_text=True)
+    response = client.get(world.thread_url(thread, "?jump=unread"))
+    first_new = db.session.scalar(select(func.min(Post.id)).where(Post.id != thread.first_post_id))
+    assert response.status_code == 302 and response.location.endswith(f"#post-{first_new}")
+    client.get(world.thread_url(thread, "?page=2"))
+    mark = db.session.scalar(select(ThreadRead).where(ThreadRead.user_id == world.tom.id))
+    assert mark.last_read_post_id == thread.last_post_id
+    response = client.get(world.thread_url(thread, "?jump=unread"))
+    assert "#" not in response.location
+
+
+def test_long_threads_are_paginated(world, client, use):
+    thread = world.thread()
+    bulk_replies(thread, world.tom, 120)
+    use(world.maya)
+    page1 = client.get(world.thread_url(thread)).get_data(as_text=True)
+    assert "Page 1 of 3" in page1 and "Reply 0<" in page1 and "Reply 50<" not in page1
+    page3 = client.get(world.thread_url(thread, "?page=3")).get_data(as_text=True)
+    assert "Reply 119<" in page3 and "Asking for a friend" not in page3
+
+
+def test_board_filters_and_sort(world, client, use):
+    world.thread(world.maya, title="Maya question", kind="question")
+    answered = world.thread(world.tom, title="Tom question", kind="question")
+    reply = world.reply(answered, world.maya, body="Answer")
+    answered.accepted_post_id = reply.id
+    world.thread(world.tom, title="Tom story")
+    db.session.commit()
+    use(world.maya)
+    unanswered = client.get(world.url("?filter=unanswered")).get_data(as_text=True)
+    assert "Maya question" in unanswered and "Tom question" not in unanswered and "Tom story" not in unanswered
+    mine = client.get(world.url("?filter=mine")).get_data(as_text=True)
+    assert "Maya question" in mine and "Tom story" not in mine
+    following = client.get(world.url("?filter=following")).get_data(as_text=True)
+    assert "Tom question" in following and "Tom story" not in following  # she replied there, so she follows
+    assert client.get(world.url("?filter=nonsense&sort=bogus&page=x")).status_code == 200
+
+
+def test_lesson_threads_contract(world, make_user):
+    from lms.discussion.services import recent_threads_for_lesson
+
+    world.thread(title="About lesson one", lesson=world.lesson, anonymous=True)
+    world.thread(title="General one")
+    rows = recent_threads_for_lesson(world.lesson, world.tom)
+    assert [r.thread.title for r in rows] == ["About lesson one"]
+    assert rows[0].byline.label == "Anonymous peer" and rows[0].unread and rows[0].reply_count == 0
+    assert recent_threads_for_lesson(world.lesson, world.outsider) == []
+    from flask import render_template
+
+    html = render_template("discussion/_lesson_threads.html", course=world.course, lesson=world.lesson, threads=rows)
+    assert "About lesson one" in html and f"lesson={world.lesson.id}" in html and "Start a discussion" in html
+
+
+def test_recent_replies_contract(world):
+    from lms.discussion.services import recent_replies_for_user
+
+    thread = world.thread()
+    world.reply(thread, world.tom, body="Anon reply", anonymous=True)
+    world.reply(thread, world.maya, body="My own reply")
+    items = recent_replies_for_user(world.maya)
+    assert len(items) == 1
+    item = items[0]
+    assert item["author_label"] == "Anonymous peer" and item["course_slug"] == "client-communication"
+    assert item["thread_title"] == thread.title and item["url"].startswith("/courses/client-communication/")
+    assert recent_replies_for_user(world.outsider) == []

@@ -1,0 +1,146 @@
+"""Discussion moderation: pin, lock, hide, move, reports — with audit entries and author notifications."""
+
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.models import AuditEntry, Notification
+from lms.models.discussion import Post, PostReport, Thread
+from tests.discussion_helpers import use, world  # noqa: F401 (fixtures)
+
+
+def _audit_actions():
+    return [entry.action for entry in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def test_pinned_threads_come_first(world, client, use):
+    old = world.thread(title="Welcome and house rules")
+    world.thread(title="Newer thread")
+    use(world.instructor)
+    client.post(world.thread_url(old, "/pin"))
+    use(world.tom)
+    board = client.get(world.url()).get_data(as_text=True)
+    assert board.index("Welcome and house rules") < board.index("Newer thread") and "Pinned" in board
+    assert "discussion.pin" in _audit_actions()
+
+
+def test_lock_blocks_replies_and_says_why(world, client, use):
+    thread = world.thread()
+    use(world.instructor)
+    assert client.post(world.thread_url(thread, "/lock"), data={"reason": ""}).status_code == 400
+    client.post(world.thread_url(thread, "/lock"), data={"reason": "Answered; see the pinned FAQ"})
+    use(world.tom)
+    page = client.get(world.thread_url(thread)).get_data(as_text=True)
+    assert "This thread is locked" in page and "Answered; see the pinned FAQ" in page and "Post reply" not in page
+    response = client.post(world.thread_url(thread, "/reply"), data={"body": "Sneaky"}, follow_redirects=True)
+    assert "locked" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Post).where(Post.body_md == "Sneaky")) is None
+    assert db.session.scalar(select(Notification).where(Notification.user_id == world.maya.id,
+                                                        Notification.kind == "moderation"))  # fmt: skip
+    use(world.instructor)
+    client.post(world.thread_url(thread, "/unlock"))
+    use(world.tom)
+    client.post(world.thread_url(thread, "/reply"), data={"body": "Now it works"})
+    assert db.session.scalar(select(Post).where(Post.body_md == "Now it works")) is not None
+    assert {"discussion.lock", "discussion.unlock"} <= set(_audit_actions())
+
+
+def test_hidden_post_visible_to_author_and_staff_only(world, client, use):
+    thread = world.thread()
+    reply = world.reply(thread, body="Buy my course at spam.example")
+    use(world.instructor)
+    client.post(world.post_url(thread, reply, "hide"), data={"reason": "Advertising"})
+    use(world.maya)
+    page = client.get(world.thread_url(thread)).get_data(as_text=True)
+    assert "Hidden by a moderator." in page and "spam.example" not in page and "Advertising" not in page
+    use(world.tom)
+    page = client.get(world.thread_url(thread)).get_data(as_text=True)
+    assert "spam.example" in page and "Advertising" in page
+    use(world.admin)
+    assert "spam.example" in client.get(world.thread_url(thread)).get_data(as_text=True)
+    client.post(world.post_url(thread, reply, "unhide"))
+    use(world.maya)
+    assert "spam.example" in client.get(world.thread_url(thread)).get_data(as_text=True)
+    assert {"discussion.hide", "discussion.unhide"} <= set(_audit_actions())
+
+
+def test_move_to_another_lesson_of_the_same_course_only(world, client, use):
+    thread = world.thread()
+    other_lesson = world.other_course.modules[0].lessons[0]
+    second = world.course.modules[0].lessons[1]
+    use(world.instructor)
+    client.post(world.thread_url(thread, "/move"), data={"lesson_id": str(second.id)})
+    db.session.refresh(thread)
+    assert thread.lesson_id == second.id
+    response = client.post(world.thread_url(thread, "/move"), data={"lesson_id": str(other_lesson.id)})
+    assert response.status_code == 400  # not one of this course's lessons
+    db.session.refresh(thread)
+    assert thread.lesson_id == second.id
+    client.post(world.thread_url(thread, "/move"), data={"lesson_id": "0"})
+    db.session.refresh(thread)
+    assert thread.lesson_id is None and "discussion.move" in _audit_actions()
+
+
+def test_report_queue(world, client, use):
+    thread = world.thread()
+    reply = world.reply(thread, body="Rude words")
+    use(world.maya)
+    assert client.post(world.post_url(thread, reply, "report"), data={"reason": ""}).status_code == 400
+    client.post(world.post_url(thread, reply, "report"), data={"reason": "Insulting a peer"})
+    use(world.tom)
+    assert client.get(world.post_url(thread, reply, "report")).status_code == 404  # own post
+    assert client.get(world.url("reports")).status_code == 403
+    use(world.other_instructor)
+    assert client.get(world.url("reports")).status_code == 403
+    use(world.instructor)
+    queue = client.get(world.url("reports")).get_data(as_text=True)
+    assert "Insulting a peer" in queue and "Rude words" in queue
+    report = db.session.scalar(select(PostReport))
+    client.post(world.url(f"reports/{report.id}/resolve"), data={"resolution": "Talked to Tom"})
+    assert "Insulting a peer" not in client.get(world.url("reports")).get_data(as_text=True)
+    db.session.refresh(report)
+    assert report.resolved_by_id == world.instructor.id and "discussion.resolve_report" in _audit_actions()
+
+
+def test_moderation_is_for_staff_of_this_course_and_admins(world, client, use):
+    thread = world.thread()
+    reply = world.reply(thread)
+    actions = [
+        ("post", world.thread_url(thread, "/pin"), {}),
+        ("post", world.thread_url(thread, "/lock"), {"reason": "x"}),
+        ("post", world.thread_url(thread, "/unlock"), {}),
+        ("post", world.post_url(thread, reply, "hide"), {"reason": "x"}),
+        ("post", world.post_url(thread, reply, "unhide"), {}),
+        ("post", world.thread_url(thread, "/move"), {"lesson_id": "0"}),
+        ("get", world.url("reports"), {}),
+    ]
+    for user in (world.maya, world.tom, world.outsider, world.other_instructor):
+        use(user)
+        for method, url, data in actions:
+            response = getattr(client, method)(url, data=data) if method == "post" else client.get(url)
+            assert response.status_code == 403, (user.email, url)
+    db.session.refresh(thread)
+    assert not thread.pinned and not thread.locked
+    use(world.admin)
+    for method, url, data in actions:
+        response = getattr(client, method)(url, data=data) if method == "post" else client.get(url)
+        assert response.status_code in (200, 302), url
+
+
+def test_objects_of_another_course_are_not_reachable(world, client, use, make_user):
+    from lms.discussion import services
+    from tests.factories import enrol
+
+    enrol(world.maya, world.other_course)
+    other = services.create_thread(world.other_course, world.maya, title="Elsewhere", body="Other course")
+    db.session.commit()
+    use(world.maya)
+    assert client.get(world.thread_url(other)).status_code == 404
+    assert client.post(world.post_url(other, db.session.get(Post, other.first_post_id), "vote")).status_code == 404
+    mine = world.thread()
+    # A post of another thread through this thread's URL.
+    assert client.post(world.post_url(mine, db.session.get(Post, other.first_post_id), "delete")).status_code == 404
+    use(world.instructor)
+    assert client.post(world.thread_url(other, "/pin")).status_code == 404
+    db.session.refresh(other)
+    assert not other.pinned
+    assert db.session.scalar(select(Thread).where(Thread.title == "Elsewhere")).first_post_id

@@ -1,0 +1,144 @@
+"""Following, @mentions, notifications and e-mail digests: each event reaches each person exactly once."""
+
+from sqlalchemy import select
+
+from lms.discussion.people import find_mentioned_members, link_mentions
+from lms.extensions import db
+from lms.models import Notification
+from lms.models.discussion import Post
+from tests.discussion_helpers import use, world  # noqa: F401 (fixtures)
+
+
+def _notes(user):
+    query = select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+    return db.session.scalars(query).all()
+
+
+def test_reply_notifies_followers_once_and_never_the_author(world):
+    thread = world.thread()
+    world.reply(thread, world.tom, body="First")
+    assert [n.kind for n in _notes(world.maya)] == ["reply"]
+    assert _notes(world.tom) == []  # his own reply
+    world.reply(thread, world.maya, body="Thanks")
+    assert [n.kind for n in _notes(world.tom)] == ["reply"]  # he follows since he replied
+    assert len(_notes(world.maya)) == 1
+
+
+def test_follower_who_is_also_mentioned_gets_one_notification(world):
+    from lms.discussion import services
+
+    thread = world.thread()
+    services.set_board_follow(world.course, world.maya, True)
+    world.reply(thread, world.tom, body="@MayaLindqvist what did the client say?")
+    notes = _notes(world.maya)
+    assert [n.kind for n in notes] == ["mention"]
+    assert "mentioned you" in notes[0].message and notes[0].url.startswith("/courses/client-communication/")
+
+
+def test_mentions_link_members_only_and_leave_others_plain(world):
+    source = ('Ask @tomokafor or @"Maya Lindqvist". Not @OlgaOutsider, not @nobody, '
+              'not `@TomOkafor` in code, not mail@TomOkafor.com.')  # fmt: skip
+    members = find_mentioned_members(world.course, source)
+    assert {u.id for u in members.values()} == {world.tom.id, world.maya.id}
+    linked = link_mentions(source, members)
+    assert f"[@Tom Okafor](/auth/people/{world.tom.id})" in linked
+    assert f"[@Maya Lindqvist](/auth/people/{world.maya.id})" in linked
+    assert "@OlgaOutsider" in linked and "`@TomOkafor`" in linked and "mail@TomOkafor.com" in linked
+
+
+def test_mention_in_a_post_is_linked_in_stored_html_and_notifies(world):
+    thread = world.thread()
+    post = world.reply(thread, world.tom, body='Hi @"Ivo Instructor", and @nobody.')
+    assert f'href="/auth/people/{world.instructor.id}"' in post.body_html and "@nobody" in post.body_html
+    assert [n.kind for n in _notes(world.instructor)] == ["mention"]
+
+
+def test_editing_notifies_only_newly_mentioned(world, client, use):
+    thread = world.thread()
+    post = world.reply(thread, world.tom, body="cc @IvoInstructor")
+    use(world.tom)
+    client.post(world.post_url(thread, post, "edit"), data={"body": "cc @IvoInstructor and @MayaLindqvist"})
+    assert [n.kind for n in _notes(world.instructor)] == ["mention"]
+    assert [n.kind for n in _notes(world.maya)] == ["reply", "mention"]
+
+
+def test_anonymous_author_stays_anonymous_in_notifications_to_peers(world, outbox):
+    thread = world.thread(world.tom, title="Need a hand")
+    world.reply(thread, world.maya, body="A client once did this to me", anonymous=True)
+    note = _notes(world.tom)[0]
+    assert "Anonymous peer" in note.message and "Maya" not in note.message
+    mails = [m for m in outbox() if m["To"] == world.tom.email]
+    assert mails and "Maya" not in mails[-1].get_content() and "Maya" not in mails[-1]["Subject"]
+
+
+def test_accepted_answer_notifies_the_answer_author(world, client, use):
+    thread = world.thread(kind="question")
+    post = world.reply(thread, world.tom)
+    use(world.maya)
+    client.post(world.post_url(thread, post, "accept"))
+    assert [n.kind for n in _notes(world.tom)] == ["accepted"]
+
+
+def test_unfollowing_stops_reply_notifications(world, client, use):
+    thread = world.thread()
+    use(world.maya)
+    client.post(world.thread_url(thread, "/follow"))  # toggles off: she followed as the author
+    world.reply(thread, world.tom)
+    assert _notes(world.maya) == []
+    client.post(world.url("follow"))  # the whole board
+    world.reply(thread, world.tom, body="Another")
+    assert [n.kind for n in _notes(world.maya)] == ["reply"]
+
+
+def test_immediate_preference_mails_at_once(world, outbox):
+    thread = world.thread()
+    world.reply(thread, world.tom)
+    mails = [m for m in outbox() if m["To"] == world.maya.email]
+    assert len(mails) == 1 and thread.title in mails[0]["Subject"]
+
+
+def test_digests_send_each_item_once_and_respect_never(world, runner, outbox):
+    world.maya.email_preference = "daily"
+    world.tom.email_preference = "never"
+    world.instructor.email_preference = "weekly"
+    db.session.commit()
+    thread = world.thread()
+    world.reply(thread, world.tom, body="One")
+    world.reply(thread, world.tom, body="Two @IvoInstructor")
+    world.reply(thread, world.maya, body="Three")  # Tom follows; his preference is never
+    assert outbox() == []
+    result = runner.invoke(args=["send-digests", "daily"])
+    assert "Sent 1 daily digest" in result.output
+    mails = outbox()
+    assert len(mails) == 1 and mails[0]["To"] == world.maya.email
+    body = mails[0].get_content()
+    assert body.count("replied in") == 2 and "/auth/profile" in body
+    assert all(n.emailed_at for n in _notes(world.maya))
+    runner.invoke(args=["send-digests", "daily"])
+    assert len(outbox()) == 1  # nothing new: nothing sent twice
+    runner.invoke(args=["send-digests", "weekly"])
+    weekly = [m for m in outbox() if m["To"] == world.instructor.email]
+    assert len(weekly) == 1 and weekly[0].get_content().count("mentioned you") == 1
+    assert not [m for m in outbox() if m["To"] == world.tom.email]
+    assert all(n.emailed_at is None for n in _notes(world.tom))  # in-app only
+
+
+def test_withdrawn_learners_are_not_notified(world):
+    from lms.models import Enrolment
+
+    thread = world.thread()
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == world.maya.id))
+    enrolment.status = "withdrawn"
+    db.session.commit()
+    world.reply(thread, world.tom)
+    assert _notes(world.maya) == []
+
+
+def test_notification_link_leads_to_the_post(world, client, use):
+    thread = world.thread()
+    post = world.reply(thread, world.tom)
+    use(world.maya)
+    note = _notes(world.maya)[0]
+    response = client.get(note.url)
+    assert response.status_code == 302 and response.location.endswith(f"#post-{post.id}")
+    assert db.session.get(Post, post.id) is not None
