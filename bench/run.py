@@ -133,31 +133,34 @@ def page_requests(app, plan):
 
 
 def measure_in_process(app, pages):
-    """SQL statements and response size per page, from a few requests through the test client."""
+    """SQL statements and response size per page, from a few requests through the test client.
+
+    Each request gets its own app context, as under gunicorn (a shared context would cache the user)."""
     from lms.extensions import db
 
-    stats = {}
     with app.app_context():
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            for name, reqs in pages.items():
-                counts, sizes, statuses = [], [], []
-                for method, path, cookie, body, ctype, csrf in reqs[:3]:
-                    client = app.test_client()
-                    client.set_cookie("session", cookie.split("=", 1)[1])
-                    statements.clear()
-                    headers = {"X-CSRFToken": csrf, "Accept": "application/json"} if method == "POST" else {}
-                    response = client.open(path, method=method, data=body or None, headers=headers,
-                                           content_type=ctype or None)  # fmt: skip
-                    counts.append(len([s for s in statements if not s.lstrip().upper().startswith("PRAGMA")]))
-                    sizes.append(len(response.get_data()))
-                    statuses.append(response.status_code)
-                stats[name] = {"queries": max(counts), "bytes": max(sizes), "status": sorted(set(statuses))}
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-            db.engine.dispose()
+        engine = db.engine
+    stats = {}
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        for name, reqs in pages.items():
+            counts, sizes, statuses = [], [], []
+            for method, path, cookie, body, ctype, csrf in reqs[:3]:
+                client = app.test_client()
+                client.set_cookie("session", cookie.split("=", 1)[1])
+                statements.clear()
+                headers = {"X-CSRFToken": csrf, "Accept": "application/json"} if method == "POST" else {}
+                response = client.open(path, method=method, data=body or None, headers=headers,
+                                       content_type=ctype or None)  # fmt: skip
+                counts.append(len([s for s in statements if not s.lstrip().upper().startswith("PRAGMA")]))
+                sizes.append(len(response.get_data()))
+                statuses.append(response.status_code)
+            stats[name] = {"queries": max(counts), "bytes": max(sizes), "status": sorted(set(statuses))}
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+        engine.dispose()
     return stats
 
 
@@ -222,7 +225,7 @@ def run_load(url, reqs, duration, connections, threads, workdir):
     req_file.write_text(lines)
     if shutil.which("wrk"):
         out = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "-s",
+            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency", "-s",
              str(ROOT / "bench" / "wrk_report.lua"), url],
             capture_output=True, text=True, env={**os.environ, "REQUESTS": str(req_file)}, timeout=duration + 60,
         )  # fmt: skip

@@ -17,7 +17,10 @@ def notify(user, kind, message, url="", *, email_subject=None):
     db.session.add(notification)
     if user.email_preference == "immediately" and user.active:
         link = _absolute(url)
-        send_mail(user.email, email_subject or f"Sparetime: {message[:70]}", f"{message}\n\n{link}\n")
+        settings = _absolute("/auth/profile")
+        send_mail(user.email, email_subject or f"Sparetime: {message[:70]}",
+                  f"{message}\n\n{link}\n\n--\nTo get these as a digest or not at all, change your e-mail "
+                  f"preference: {settings}\n")  # fmt: skip
         notification.emailed_at = utcnow()
     return notification
 

@@ -4,6 +4,13 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import CourseStaff, Enrolment
+from lms.request_cache import forget
+from lms.request_cache import memoised as _memoised
+
+
+def forget_access(user=None, course=None):
+    """Drop memoised answers after a change of enrolment or staff within the same request."""
+    forget()
 
 
 def _is_authenticated(user):
@@ -15,11 +22,12 @@ def is_course_staff(user, course):
         return False
     if user.is_admin:
         return True
-    return (
-        db.session.scalar(
+    return _memoised(
+        ("staff", user.id, course.id),
+        lambda: db.session.scalar(
             select(CourseStaff.user_id).where(CourseStaff.course_id == course.id, CourseStaff.user_id == user.id)
         )
-        is not None
+        is not None,
     )
 
 
@@ -30,10 +38,13 @@ def is_course_owner(user, course):
 def active_enrolment(user, course):
     if not _is_authenticated(user):
         return None
-    return db.session.scalar(
-        select(Enrolment).where(
-            Enrolment.course_id == course.id, Enrolment.user_id == user.id, Enrolment.status == "active"
-        )
+    return _memoised(
+        ("enrolment", user.id, course.id),
+        lambda: db.session.scalar(
+            select(Enrolment).where(
+                Enrolment.course_id == course.id, Enrolment.user_id == user.id, Enrolment.status == "active"
+            )
+        ),
     )
 
 

@@ -42,6 +42,9 @@ def unread_notification_count():
 
     if not current_user.is_authenticated:
         return 0
+    preloaded = getattr(current_user._get_current_object(), "unread_notifications", None)
+    if preloaded is not None:
+        return preloaded
     return db.session.scalar(
         select(func.count(Notification.id)).where(
             Notification.user_id == current_user.id, Notification.read_at.is_(None)

@@ -14,6 +14,7 @@ from lms.database import utcnow
 from lms.extensions import db
 from lms.models import Course, Enrolment, Lesson, LessonProgress, Module, User
 from lms.notify import audit, notify
+from lms.permissions import forget_access
 
 KEY_LIMIT = "ENROL_KEY_FAILURE_LIMIT"
 CURRENT_STATES = ("active", "pending", "waitlisted")
@@ -104,6 +105,7 @@ def enrol_learner(course, user, key=None):
 
     Enrolling again while already in is harmless: the existing row comes back unchanged.
     """
+    forget_access()  # this request's memoised enrolment answers are about to change
     if course.status != "published":
         raise EnrolmentError("This course is not open for enrolment.")
     existing = find_enrolment(course, user)
@@ -178,6 +180,7 @@ def waitlist_position(enrolment):
 
 def withdraw(course, user):
     """Leave a course, or cancel a pending request or waitlist place. Progress rows are kept."""
+    forget_access()  # this request's memoised enrolment answers are about to change
     enrolment = find_enrolment(course, user)
     if enrolment is None or enrolment.status not in CURRENT_STATES:
         raise EnrolmentError("You are not enrolled in this course.")
@@ -195,6 +198,7 @@ def withdraw(course, user):
 
 def approve(course, enrolment, actor):
     """Staff accept a pending request; with no free seat the learner goes on the waitlist instead."""
+    forget_access()  # this request's memoised enrolment answers are about to change
     if enrolment.status != "pending":
         raise EnrolmentError("Only pending requests can be approved.")
     _lock_course(course)
@@ -215,6 +219,7 @@ def approve(course, enrolment, actor):
 
 def decline(course, enrolment, actor):
     """Staff turn down a pending request or a waitlist place (no seat is freed)."""
+    forget_access()  # this request's memoised enrolment answers are about to change
     if enrolment.status not in ("pending", "waitlisted"):
         raise EnrolmentError("Only pending requests and waitlist places can be declined.")
     enrolment.status = "declined"
@@ -228,6 +233,7 @@ def decline(course, enrolment, actor):
 
 def remove(course, enrolment, actor):
     """Staff take a learner out of the course; a freed seat goes to the waitlist."""
+    forget_access()  # this request's memoised enrolment answers are about to change
     if enrolment.status not in CURRENT_STATES:
         raise EnrolmentError("This learner is not in the course.")
     _lock_course(course)
@@ -249,6 +255,7 @@ def remove(course, enrolment, actor):
 def promote_waitlist(course):
     """Fill free seats from the waitlist, earliest request first. The caller holds the course lock
     (call it after raising the capacity, too). Returns the promoted enrolments."""
+    forget_access()  # this request's memoised enrolment answers are about to change
     promoted = []
     now = utcnow()
     while _has_free_seat(course):

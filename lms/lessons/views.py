@@ -107,7 +107,7 @@ def lesson(slug, lesson_id):
     if access.enrolment is not None and state.status == "not_started":
         state.status = "in_progress"  # opening it now starts it
     page = _render_lesson(course, lesson, outline, state, access, attempt_id=request.args.get("attempt", type=int))
-    if access.enrolment is not None:
+    if access.enrolment is not None and progress.open_needs_recording(state.progress, access.enrolment, lesson):
         # Deliberately a write on GET: "resume where you left off" must work without JavaScript. It is a
         # single idempotent upsert (opened times) plus the enrolment's resume pointer, done after the page
         # is rendered so the commit does not expire what the template still reads.

@@ -13,6 +13,7 @@ from lms.database import utcnow
 from lms.extensions import db
 from lms.lessons.services import local_today
 from lms.models import Certificate, Course, DailyActivity, Enrolment, Lesson, LessonProgress, Module, QuizAttempt
+from lms.request_cache import forget, memoised
 
 # Time spent is measured from page activity: one beat credits at most this many seconds, and nothing
 # when the previous activity is older than IDLE_AFTER (the tab was left open, the learner went away).
@@ -26,6 +27,12 @@ def available_lessons_clause():
 
 
 def course_percentages(user_id, course_ids):
+    """{course_id: percent 0-100} for one learner across many courses (memoised for the request)."""
+    course_ids = tuple(course_ids)
+    return dict(memoised(("percentages", user_id, course_ids), lambda: _course_percentages(user_id, course_ids)))
+
+
+def _course_percentages(user_id, course_ids):
     """{course_id: percent 0-100} for one learner across many courses, in one grouped query.
 
     percent = completed available lessons / available lessons (Course.lesson_count, kept by the studio).
@@ -72,6 +79,18 @@ def _upsert_progress(user_id, lesson, now, new_row=None, on_conflict=None):
     db.session.execute(stmt)
 
 
+# Re-opening the lesson you are on within this window changes nothing worth a write: the resume pointer is
+# already here and time spent comes from the heartbeat.
+REOPEN_WRITE_INTERVAL = timedelta(minutes=5)
+
+
+def open_needs_recording(progress_row, enrolment, lesson, now=None):
+    """False when this learner opened this lesson moments ago and it is already their resume point."""
+    if progress_row is None or enrolment.last_lesson_id != lesson.id:
+        return True
+    return (now or utcnow()) - progress_row.last_opened_at >= REOPEN_WRITE_INTERVAL
+
+
 def record_lesson_open(user, lesson, enrolment, now=None):
     """First/last opened for the lesson and "resume here" on the enrolment. Idempotent."""
     now = now or utcnow()
@@ -91,6 +110,7 @@ def mark_lesson_done(user, lesson, now=None):
     """Complete a lesson once (the first completion time is kept) and, when it was the last available
     lesson, complete the course and issue the certificate. Safe under parallel requests."""
     now = now or utcnow()
+    forget()  # memoised percentages and enrolment answers change with this completion
     stmt = (
         _insert(LessonProgress)
         .values(user_id=user.id, lesson_id=lesson.id, course_id=lesson.course_id, first_opened_at=now,

@@ -14,6 +14,7 @@ from lms.content import render_markdown
 from lms.database import utcnow
 from lms.enrolment.services import refill_seats
 from lms.extensions import db
+from lms.permissions import forget_access
 from lms.models import Course, CourseSkill, CourseStaff, Lesson, Module, User
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -171,6 +172,7 @@ def staff_of(course):
 
 def add_co_instructor(course, email):
     """Any existing account may co-teach; it gets a CourseStaff row, its global role is untouched."""
+    forget_access()
     user = db.session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
     if user is None:
         raise StudioError("No account uses that e-mail address. Ask them to sign up first.")
