@@ -36,9 +36,11 @@ def create_app(test_config=None):
 
     _finish_config(app, instance_path)
     _init_extensions(app)
-    _register_blueprints(app)
 
     from lms import cli, errors, security, templating
+
+    security.install_converters(app)
+    _register_blueprints(app)
 
     templating.init_app(app)
     errors.init_app(app)

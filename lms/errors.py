@@ -2,7 +2,7 @@
 
 from flask import g, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from lms.extensions import db, login_manager
@@ -12,6 +12,7 @@ MESSAGES = {
     403: ("Not allowed", "You do not have access to this page."),
     404: ("Page not found", "We could not find that page. It may have moved or never existed."),
     405: ("Not allowed here", "That action is not available on this address."),
+    409: ("Changed at the same time", "Someone else changed this at the same moment. Please reload and try again."),
     413: ("File too large", "That upload is larger than we accept. Please choose a smaller file."),
     429: ("Too many attempts", "You have tried that too often. Please wait a few minutes and try again."),
     500: ("Something went wrong", "An unexpected error happened on our side. Nothing you saved is lost."),
@@ -47,6 +48,19 @@ def init_app(app):
         # The layout would look the user up again (and fail again): render it as for a visitor.
         g._login_user = login_manager.anonymous_user()
         return render_error(503)
+
+    # More specific than DBAPIError: the database answered, it refused this input or this write.
+    @app.errorhandler(DataError)
+    def handle_unstorable_input(error):
+        db.session.rollback()
+        app.logger.warning("Refused input: %s", error.__class__.__name__)
+        return render_error(400, "Something in that input cannot be stored. Please check it and try again.")
+
+    @app.errorhandler(IntegrityError)
+    def handle_conflicting_write(error):
+        db.session.rollback()
+        app.logger.warning("Conflicting write: %s", error.__class__.__name__)
+        return render_error(409)
 
     @app.errorhandler(InternalServerError)
     def handle_internal_error(error):

@@ -14,7 +14,8 @@ def send_mail(to, subject, body):
     message = EmailMessage()
     message["From"] = config["MAIL_DEFAULT_SENDER"]
     message["To"] = to
-    message["Subject"] = subject
+    # Subjects often quote user text (thread titles): one line, or the header would break (or be injected).
+    message["Subject"] = " ".join(str(subject).split())
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="sparetime.local")
     message.set_content(body)

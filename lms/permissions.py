@@ -1,6 +1,6 @@
 """Named access predicates, used by views and templates alike (registered as Jinja globals)."""
 
-from sqlalchemy import select
+from sqlalchemy import and_, literal, select
 
 from lms.extensions import db
 from lms.models import CourseStaff, Enrolment
@@ -17,18 +17,35 @@ def _is_authenticated(user):
     return user is not None and getattr(user, "is_authenticated", False)
 
 
+def _membership(user, course):
+    """(is staff, active Enrolment or None) in ONE query, memoised for the request: almost every course
+    page asks both questions."""
+
+    def load():
+        staff = (
+            select(CourseStaff.user_id)
+            .where(CourseStaff.course_id == course.id, CourseStaff.user_id == user.id)
+            .exists()
+        )
+        row = db.session.execute(
+            select(staff.label("is_staff"), Enrolment)
+            .select_from(select(literal(1).label("one")).subquery())
+            .outerjoin(
+                Enrolment,
+                and_(Enrolment.course_id == course.id, Enrolment.user_id == user.id, Enrolment.status == "active"),
+            )
+        ).first()
+        return bool(row[0]), row[1]
+
+    return _memoised(("membership", user.id, course.id), load)
+
+
 def is_course_staff(user, course):
     if not _is_authenticated(user):
         return False
     if user.is_admin:
         return True
-    return _memoised(
-        ("staff", user.id, course.id),
-        lambda: db.session.scalar(
-            select(CourseStaff.user_id).where(CourseStaff.course_id == course.id, CourseStaff.user_id == user.id)
-        )
-        is not None,
-    )
+    return _membership(user, course)[0]
 
 
 def is_course_owner(user, course):
@@ -38,14 +55,7 @@ def is_course_owner(user, course):
 def active_enrolment(user, course):
     if not _is_authenticated(user):
         return None
-    return _memoised(
-        ("enrolment", user.id, course.id),
-        lambda: db.session.scalar(
-            select(Enrolment).where(
-                Enrolment.course_id == course.id, Enrolment.user_id == user.id, Enrolment.status == "active"
-            )
-        ),
-    )
+    return _membership(user, course)[1]
 
 
 def is_enrolled(user, course):

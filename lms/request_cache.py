@@ -20,7 +20,15 @@ def memoised(key, compute):
     return value
 
 
-def forget():
-    """Call before a change that would make a memoised answer wrong later in the same request."""
-    if has_request_context():
+def forget(*kinds):
+    """Call before a change that would make a memoised answer wrong later in the same request.
+
+    With kinds (the first item of the keys, e.g. "percentages"), only those answers go."""
+    if not has_request_context():
+        return
+    if not kinds:
         request.environ.pop(_KEY, None)
+        return
+    cache = request.environ.get(_KEY, {})
+    for key in [k for k in cache if k[0] in kinds]:
+        del cache[key]

@@ -17,6 +17,12 @@ def _strip(value):
 TIMEZONES = sorted(available_timezones() | {"UTC"})
 
 
+def _http_url_only(form, field):
+    # WTForms' URL() accepts any scheme (javascript://host/%0a...); a profile link is a web page.
+    if field.data and not field.data.lower().startswith(("http://", "https://")):
+        raise ValidationError("Enter a web address starting with https:// (or http://).")
+
+
 def _no_control_characters(form, field):
     if field.data and any(ord(ch) < 32 and ch not in "\r\n\t" for ch in field.data):
         raise ValidationError("Please remove control characters.")
@@ -74,7 +80,7 @@ class ProfileForm(FlaskForm):
     )  # fmt: skip
     timezone = SelectField("Time zone", choices=[(tz, tz) for tz in TIMEZONES], default="UTC")
     website = StringField(
-        "Website or LinkedIn", validators=[Optional(), Length(max=300), URL(require_tld=True)],
+        "Website or LinkedIn", filters=[_strip], validators=[Optional(), Length(max=300), URL(require_tld=True), _http_url_only],
         description="Shown only to peers you have connected with.",
     )  # fmt: skip
     profile_visible = BooleanField("Show me in course people lists so peers can find and connect with me")

@@ -4,6 +4,7 @@ the course in the URL)."""
 from flask import abort, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from lms.discussion import queries
 from lms.extensions import db
@@ -21,7 +22,7 @@ def load_course(slug):
 
 
 def load_thread(course, thread_id):
-    thread = db.get_or_404(Thread, thread_id)
+    thread = db.get_or_404(Thread, thread_id, options=[joinedload(Thread.author)])  # the byline needs it
     if thread.course_id != course.id:
         abort(404)  # a thread of another course is never reachable through this course's URL
     return thread

@@ -115,7 +115,9 @@ def thread_page(thread, viewer, page=1):
         top = db.session.scalars(select(Post).where(Post.id.in_(top_ids)).options(joinedload(Post.author))).all()
         top.sort(key=lambda p: p.id != thread.first_post_id)  # opening post, then the accepted answer
     query = _replies(thread).options(joinedload(Post.author)).order_by(Post.id)
-    page_obj = db.paginate(query, page=page, per_page=POSTS_PER_PAGE, error_out=False)
+    # The thread keeps its reply count, so the page needs no COUNT over the posts.
+    page_obj = db.paginate(query, page=page, per_page=POSTS_PER_PAGE, error_out=False, count=False)
+    page_obj.total = max(0, thread.reply_count - (1 if thread.accepted_post_id else 0))
     posts = top + list(page_obj.items)
     voted = set()
     if posts and viewer.user_id is not None:

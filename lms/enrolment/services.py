@@ -15,6 +15,7 @@ from lms.extensions import db
 from lms.models import Course, Enrolment, Lesson, LessonProgress, Module, User
 from lms.notify import audit, notify
 from lms.permissions import forget_access
+from lms.request_cache import memoised
 
 KEY_LIMIT = "ENROL_KEY_FAILURE_LIMIT"
 CURRENT_STATES = ("active", "pending", "waitlisted")
@@ -47,7 +48,13 @@ def window_problem(course, now=None):
 
 
 def find_enrolment(course, user):
-    return db.session.scalar(select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.user_id == user.id))
+    """The learner's enrolment row in any state, or None (memoised for the request; mutations forget it)."""
+    return memoised(
+        ("any-enrolment", user.id, course.id),
+        lambda: db.session.scalar(
+            select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.user_id == user.id)
+        ),
+    )
 
 
 def _key_throttle_id(course, user):

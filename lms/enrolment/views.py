@@ -42,15 +42,20 @@ def catalog_page():
 
 
 def load_course(slug):
-    """The course with its syllabus: modules and lessons in two selectin queries whatever their number."""
-    course = db.session.scalar(
-        select(Course)
-        .where(Course.slug == slug)
-        .options(
-            selectinload(Course.modules).selectinload(Module.lessons),
-            selectinload(Course.skills),
-            joinedload(Course.owner),
+    """The course with its syllabus: two queries whatever the number of modules and lessons."""
+    course = (
+        db.session.scalars(
+            select(Course)
+            .where(Course.slug == slug)
+            .options(
+                # Modules with their lessons in one query; skills and owner joined to the course row.
+                selectinload(Course.modules).joinedload(Module.lessons),
+                joinedload(Course.skills),
+                joinedload(Course.owner),
+            )
         )
+        .unique()
+        .one_or_none()
     )
     if course is None:
         abort(404)

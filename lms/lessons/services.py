@@ -13,6 +13,7 @@ from sqlalchemy.orm import contains_eager
 
 from lms.extensions import db
 from lms.models import Lesson, LessonProgress, Module
+from lms.request_cache import memoised
 
 DONE, IN_PROGRESS, NOT_STARTED, LOCKED = "done", "in_progress", "not_started", "locked"
 STATUS_LABELS = {DONE: "Done", IN_PROGRESS: "In progress", NOT_STARTED: "Not started", LOCKED: "Locked"}
@@ -213,7 +214,8 @@ def build_outline(lessons, progress_by_lesson, *, enrolment=None, tz=None, today
 
 def course_outline(user, course, enrolment=None, *, bypass_locks=False, now=None):
     """The outline of one course for one learner: two queries (lessons, progress)."""
-    lessons = load_lessons([course.id])[course.id]
+    # The syllabus does not change within a request (e.g. before and after "mark done"): load it once.
+    lessons = memoised(("syllabus", course.id), lambda: load_lessons([course.id]))[course.id]
     user_id = user.id if getattr(user, "is_authenticated", False) else None
     progress = load_progress(user_id, [course.id])
     return build_outline(

@@ -40,11 +40,14 @@ def _course_or_404(slug):
     return course
 
 
-def _lesson_of_course_or_404(course, lesson_id):
-    lesson = db.session.get(Lesson, lesson_id)
-    if lesson is None or lesson.course_id != course.id:
+def _course_and_lesson_or_404(slug, lesson_id):
+    """The lesson and its course in one query; 404 unless the lesson belongs to the course in the URL."""
+    row = db.session.execute(
+        select(Course, Lesson).join(Lesson, Lesson.course_id == Course.id).where(Course.slug == slug, Lesson.id == lesson_id)
+    ).first()
+    if row is None:
         abort(404)
-    return lesson
+    return row[0], row[1]
 
 
 def _send_to_course_page(course, message):
@@ -94,8 +97,7 @@ def course_home(slug):
 
 @bp.get("/<slug>/lessons/<int:lesson_id>")
 def lesson(slug, lesson_id):
-    course = _course_or_404(slug)
-    lesson = _lesson_of_course_or_404(course, lesson_id)
+    course, lesson = _course_and_lesson_or_404(slug, lesson_id)
     access = Access(course)
     if not access.can_take:
         if lesson.is_preview and course.is_published and lesson.archived_at is None:
@@ -149,8 +151,7 @@ def _render_lesson(course, lesson, outline, state, access, *, preview=False, att
 
 def _load_for_action(slug, lesson_id):
     """Shared checks for the POST actions: lesson of this course, enrolled, CSRF, not locked."""
-    course = _course_or_404(slug)
-    lesson = _lesson_of_course_or_404(course, lesson_id)
+    course, lesson = _course_and_lesson_or_404(slug, lesson_id)
     access = Access(course)
     if not access.can_take:
         abort(403)
@@ -182,8 +183,11 @@ def mark_done(slug, lesson_id):
     if blocker:
         return _refuse(course, lesson, blocker)
     completion = progress.mark_lesson_done(current_user, lesson)
+    # The reply is built inside the transaction (it sees the new completion), so the commit that follows
+    # does not make every loaded object reload.
+    response = _after_completion(course, lesson, access, completion)
     db.session.commit()
-    return _after_completion(course, lesson, access, completion)
+    return response
 
 
 def _after_completion(course, lesson, access, completion):

@@ -7,8 +7,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from lms.database import utcnow
+from lms.enrolment.services import find_enrolment
 from lms.extensions import db
-from lms.models import Course, CourseReview, CourseWish, Enrolment, User, WishVote
+from lms.models import Course, CourseReview, CourseWish, User, WishVote
 from lms.notify import audit, notify
 from lms.permissions import is_course_staff
 from lms.progress.services import course_percentages
@@ -27,9 +28,7 @@ def review_eligibility(course, user):
     """(allowed, reason): learners who completed the course or got through half of it may rate it."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False, "Log in and take the course to review it."
-    enrolment = db.session.scalar(
-        select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.user_id == user.id)
-    )
+    enrolment = find_enrolment(course, user)
     if enrolment is None or (enrolment.status != "active" and enrolment.completed_at is None):
         return False, "Only learners of this course can review it."
     if enrolment.completed_at is not None:
@@ -84,15 +83,6 @@ def unhide_course_review(review, staff):
     audit(staff, "course_review.unhide", target=review, course=db.session.get(Course, review.course_id))
 
 
-def rating_stats(course):
-    average, count = db.session.execute(
-        select(func.avg(CourseReview.rating), func.count(CourseReview.id)).where(
-            CourseReview.course_id == course.id, CourseReview.hidden_at.is_(None)
-        )
-    ).one()
-    return (round(float(average), 1) if average is not None else None), count
-
-
 def visible_reviews_query(course, *, include_hidden=False):
     query = (
         select(CourseReview)
@@ -104,8 +94,15 @@ def visible_reviews_query(course, *, include_hidden=False):
 
 
 def course_reviews_summary(course, viewer=None, recent=3):
-    average, count = rating_stats(course)
-    recent_reviews = db.session.scalars(visible_reviews_query(course).limit(recent)).unique().all()
+    # The newest reviews and the course's average/count in one query (window functions over all rows).
+    rows = db.session.execute(
+        visible_reviews_query(course)
+        .add_columns(func.avg(CourseReview.rating).over(), func.count(CourseReview.id).over())
+        .limit(recent)
+    ).all()
+    recent_reviews = [row[0] for row in rows]
+    average = round(float(rows[0][1]), 1) if rows else None
+    count = rows[0][2] if rows else 0
     authenticated = viewer is not None and getattr(viewer, "is_authenticated", False)
     own = own_course_review(course, viewer) if authenticated else None
     allowed, reason = review_eligibility(course, viewer) if authenticated else (False, "")

@@ -110,7 +110,7 @@ def mark_lesson_done(user, lesson, now=None):
     """Complete a lesson once (the first completion time is kept) and, when it was the last available
     lesson, complete the course and issue the certificate. Safe under parallel requests."""
     now = now or utcnow()
-    forget()  # memoised percentages and enrolment answers change with this completion
+    forget("percentages")  # this request's memoised completion percentages are about to change
     stmt = (
         _insert(LessonProgress)
         .values(user_id=user.id, lesson_id=lesson.id, course_id=lesson.course_id, first_opened_at=now,
@@ -123,8 +123,8 @@ def mark_lesson_done(user, lesson, now=None):
     )  # fmt: skip
     completed_at = db.session.execute(stmt).scalar_one()
     result = Completion(newly_done=completed_at == now)
-    course_completed, certificate = complete_course_if_finished(user, lesson.course_id, now)
-    result.course_completed, result.certificate = course_completed, certificate
+    if result.newly_done:  # marking a lesson done again cannot finish the course: skip the locked count
+        result.course_completed, result.certificate = complete_course_if_finished(user, lesson.course_id, now)
     return result
 
 
