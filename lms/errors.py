@@ -32,7 +32,8 @@ def init_app(app):
     def handle_http_error(error):
         code = error.code or 500
         description = None
-        if code in (400, 403, 429) and error.description and not error.description.startswith(("The ", "You ")):
+        # Our own abort(code, "message") texts are shown; Werkzeug's generic English defaults are not.
+        if code in (400, 403, 429) and error.description and error.description != type(error).description:
             description = error.description
         return render_error(code if code in MESSAGES else 500, description)
 

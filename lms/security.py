@@ -23,11 +23,12 @@ class BoundedIntegerConverter(IntegerConverter):
 
 
 def _without_nul(multidict):
-    if not any("\x00" in value for value in multidict.values() if isinstance(value, str)):
+    if not any(isinstance(value, str) and "\x00" in value for _, value in multidict.items(multi=True)):
         return multidict
     # PostgreSQL refuses NUL in text; no form here has a use for it, so it is dropped in one place.
     return ImmutableMultiDict(
-        [(key, value.replace("\x00", "") if isinstance(value, str) else value) for key, value in multidict.items(multi=True)]
+        (key, value.replace("\x00", "") if isinstance(value, str) else value)
+        for key, value in multidict.items(multi=True)
     )
 
 

@@ -80,7 +80,8 @@ class ProfileForm(FlaskForm):
     )  # fmt: skip
     timezone = SelectField("Time zone", choices=[(tz, tz) for tz in TIMEZONES], default="UTC")
     website = StringField(
-        "Website or LinkedIn", filters=[_strip], validators=[Optional(), Length(max=300), URL(require_tld=True), _http_url_only],
+        "Website or LinkedIn", filters=[_strip],
+        validators=[Optional(), Length(max=300), URL(require_tld=True), _http_url_only],
         description="Shown only to peers you have connected with.",
     )  # fmt: skip
     profile_visible = BooleanField("Show me in course people lists so peers can find and connect with me")

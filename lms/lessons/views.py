@@ -13,7 +13,7 @@ from lms.extensions import db
 from lms.lessons import quiz as quizzes
 from lms.lessons.services import LessonState, course_outline
 from lms.models import Certificate, Course, Lesson, QuizAttempt, Upload
-from lms.permissions import active_enrolment, is_course_staff
+from lms.permissions import active_enrolment, can_view_course_page, is_course_staff
 from lms.progress import services as progress
 from lms.templating import has_endpoint
 
@@ -51,6 +51,8 @@ def _course_and_lesson_or_404(slug, lesson_id):
 
 
 def _send_to_course_page(course, message):
+    if not can_view_course_page(current_user, course):
+        abort(403)  # e.g. a draft: no redirect to a course page the visitor may not see
     if has_endpoint("enrolment.course_page"):
         flash(message, "info")
         return redirect(url_for("enrolment.course_page", slug=course.slug))

@@ -11,11 +11,13 @@ from lms.models import Connection, User
 from lms.peers import directory
 from lms.peers.blueprint import bp, load_course
 from lms.peers.forms import ButtonForm
+from lms.permissions import can_take_course
 
 
 def _load_member_course(slug):
     course = load_course(slug)
-    if not directory.is_course_member(current_user, course):
+    # can_take_course too: an enrolment row alone does not open a draft course's people to its learners.
+    if not directory.is_course_member(current_user, course) or not can_take_course(current_user, course):
         abort(403)
     return course
 

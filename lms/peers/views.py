@@ -128,8 +128,8 @@ def _load_own_review(slug, review_id):
     review = db.session.get(Review, review_id)
     if review is None or review.submission.assignment.course_id != course.id or review.hidden_at is not None:
         abort(404)
-    if review.submission.user_id != current_user.id:
-        abort(403)
+    if review.submission.user_id != current_user.id or not can_take_course(current_user, course):
+        abort(403)  # someone else's feedback, or the author has left (or was removed from) the course
     # Feedback is only reachable once it is visible to its author (give one, get one).
     if not services.feedback_visible(current_user, review.submission.assignment):
         abort(403)

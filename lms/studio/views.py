@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.auth.forms import ButtonForm
 from lms.extensions import db
-from lms.models import Course, Module, Upload
+from lms.models import Course, CourseStaff, Module, Upload
 from lms.notify import audit
 from lms.permissions import can_create_courses, is_course_owner
 from lms.studio import (  # noqa: F401  (the *_views modules attach their routes to bp)
@@ -182,6 +182,8 @@ def staff(slug):
 @login_required
 def remove_staff(slug, user_id):
     course = owner_course(slug)
+    if db.session.get(CourseStaff, (course.id, user_id)) is None:
+        abort(404)  # not on this course's staff: e.g. another course's co-instructor id in this URL
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:

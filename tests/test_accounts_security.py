@@ -1,0 +1,163 @@
+"""Accounts under attack: no user enumeration by timing or wording, throttles with readable answers on login,
+reset, registration, enrolment keys and posting, session rotation on login, and sessions that end."""
+
+import statistics
+import time
+
+import pytest
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lms.extensions import db
+from lms.models import Enrolment, Thread
+from tests.conftest import PASSWORD
+from tests.factories import enrol, make_course
+
+
+def _timed_login(client, email):
+    start = time.perf_counter()
+    response = client.post("/auth/login", data={"email": email, "password": "not the password!"})
+    elapsed = time.perf_counter() - start
+    assert response.status_code == 200
+    return elapsed
+
+
+def test_login_takes_as_long_for_an_unknown_email_as_for_a_known_one(app, client, make_user):
+    make_user(email="known@example.com")
+    stored = generate_password_hash("something", method="scrypt")
+    start = time.perf_counter()
+    check_password_hash(stored, "else")
+    hash_cost = time.perf_counter() - start
+    known, unknown = [], []
+    for i in range(4):  # interleaved, so a burst of load on the machine hits both sides alike
+        known.append(_timed_login(client, "known@example.com"))
+        unknown.append(_timed_login(client, f"nobody{i}@example.com"))
+    known_time, unknown_time = statistics.median(known), statistics.median(unknown)
+    # Both pay for a full password hash (the unknown address checks a dummy hash) ...
+    assert known_time > 0.5 * hash_cost and unknown_time > 0.5 * hash_cost, (hash_cost, known, unknown)
+    # ... so the difference is noise, not a signal (a missing hash would make one side ~50x faster).
+    assert max(known_time, unknown_time) / min(known_time, unknown_time) < 3, (known, unknown)
+
+
+def test_register_and_reset_answer_the_same_for_members_and_strangers(client, make_user, outbox):
+    make_user(email="member@example.com")
+    pages = {}
+    for email in ("member@example.com", "stranger@example.com"):
+        data = {"display_name": "Someone", "email": email, "password": "a long passphrase",
+                "confirm": "a long passphrase"}  # fmt: skip
+        register = client.post("/auth/register", data=data)
+        reset = client.post("/auth/reset", data={"email": email})
+        pages[email] = [r.status_code for r in (register, reset)], [
+            r.get_data(as_text=True).replace(email, "EMAIL") for r in (register, reset)
+        ]
+    assert pages["member@example.com"] == pages["stranger@example.com"]
+
+
+def test_reset_requests_are_throttled_with_a_readable_page(client, make_user, outbox):
+    make_user(email="member@example.com")
+    codes = [client.post("/auth/reset", data={"email": "member@example.com"}).status_code for _ in range(6)]
+    assert codes[:5] == [200] * 5 and codes[5] == 429
+    page = client.post("/auth/reset", data={"email": "member@example.com"}).get_data(as_text=True)
+    assert "Too many attempts" in page and "wait" in page
+    assert len(outbox()) == 5, "no mail once throttled"
+
+
+def test_registration_is_throttled_per_address(client, outbox):
+    data = {"display_name": "Spammer", "email": "victim@example.com", "password": "a long passphrase",
+            "confirm": "a long passphrase"}  # fmt: skip
+    codes = [client.post("/auth/register", data=data).status_code for _ in range(6)]
+    assert codes[-1] == 429 and len(outbox()) == 5, "nobody can flood an inbox through the sign-up form"
+
+
+def test_login_throttle_answers_readably(client, make_user):
+    make_user(email="lena@example.com")
+    for _ in range(10):
+        client.post("/auth/login", data={"email": "lena@example.com", "password": "wrong password!"})
+    response = client.post("/auth/login", data={"email": "LENA@example.com ", "password": PASSWORD})
+    assert response.status_code == 429, "the throttle ignores case and spaces in the address"
+    assert "Too many failed attempts" in response.get_data(as_text=True)
+
+
+def test_enrolment_keys_are_throttled(client, make_user, login):
+    from lms.studio.services import set_enrolment_key
+
+    owner = make_user(role="instructor")
+    course = make_course(owner, "Keyed", slug="keyed", policy="key")
+    set_enrolment_key(course, "open sesame")
+    db.session.commit()
+    learner = make_user()
+    login(learner)
+    for _ in range(10):
+        page = client.post("/courses/keyed/enrol", data={"key": "guess"}, follow_redirects=True)
+        assert "That key is not right" in page.get_data(as_text=True)
+    page = client.post("/courses/keyed/enrol", data={"key": "open sesame"}, follow_redirects=True)
+    assert "Too many wrong keys" in page.get_data(as_text=True)
+    active = db.select(Enrolment).where(Enrolment.user_id == learner.id, Enrolment.status == "active")
+    assert db.session.scalar(active) is None
+
+
+@pytest.mark.parametrize("app_config", [{"POSTING_LIMIT": "3 per 10 minutes"}])
+def test_posting_is_throttled_with_a_message_and_the_text_kept(client, make_user, login):
+    owner = make_user(role="instructor")
+    course = make_course(owner, "Busy", slug="busy")
+    learner = make_user()
+    enrol(learner, course)
+    login(learner)
+    for n in range(3):
+        data = {"title": f"Thread {n}", "kind": "discussion", "lesson_id": "0", "body": "Hello"}
+        assert client.post("/courses/busy/discussion/new", data=data).status_code == 302
+    data = {"title": "One too many", "kind": "discussion", "lesson_id": "0", "body": "Still here?"}
+    response = client.post("/courses/busy/discussion/new", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code in (200, 429) and "faster than we allow" in html and "Still here?" in html
+    assert db.session.scalar(db.select(db.func.count(Thread.id))) == 3
+    for n in range(3):
+        client.post("/wishes/", data={"title": f"Wish number {n}", "why": "Because it would help."})
+    response = client.post("/wishes/", data={"title": "Wish number 4", "why": "Because it would help."})
+    assert response.status_code == 429 and "Too many attempts" in response.get_data(as_text=True)
+
+
+def test_login_rotates_the_session(client, make_user):
+    user = make_user(email="lena@example.com")
+    client.get("/auth/login")
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"  # e.g. a session cookie fixed on the victim's browser
+        before = dict(session)
+    cookie_before = client.get_cookie("session").value
+    response = client.post("/auth/login", data={"email": "lena@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    cookie_after = client.get_cookie("session").value
+    assert cookie_after != cookie_before
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session.get("csrf_token") in (None,) or session.get("csrf_token") != before.get("csrf_token")
+        assert session["_user_id"] == user.session_token
+    # Replaying the pre-login cookie gives an anonymous visitor, not the account.
+    other = client.application.test_client()
+    other.set_cookie("session", cookie_before, domain="localhost")
+    assert other.get("/auth/profile").status_code == 302
+
+
+def test_logout_ends_the_session_for_a_copied_cookie_too(client, make_user, login):
+    user = make_user()
+    login(user)
+    copied = client.get_cookie("session").value
+    client.post("/auth/logout")
+    # The signed cookie itself cannot be revoked, but the account's token can: password change or
+    # deactivation ends it (tests/test_auth.py). Here: after logout this browser is anonymous.
+    assert client.get("/auth/profile").status_code == 302
+    assert copied  # a cookie existed while logged in
+
+
+def test_password_reset_ends_every_other_session(app, client, make_user, outbox):
+    user = make_user(email="lena@example.com")
+    elsewhere = app.test_client()
+    elsewhere.post("/auth/login", data={"email": "lena@example.com", "password": PASSWORD})
+    assert elsewhere.get("/auth/profile").status_code == 200
+    client.post("/auth/reset", data={"email": "lena@example.com"})
+    link = next(line for line in outbox()[-1].get_content().splitlines() if "/auth/reset/" in line)
+    path = link[link.index("/auth/reset/"):].strip()
+    response = client.post(path, data={"password": "a brand new passphrase", "confirm": "a brand new passphrase"})
+    assert response.status_code == 302
+    assert elsewhere.get("/auth/profile").status_code == 302, "the other browser is logged out"
+    db.session.refresh(user)
+    assert user.check_password("a brand new passphrase")
