@@ -123,3 +123,24 @@ def test_login_throttle_is_shared_through_redis(two_processes, make_user):
     assert blocked.status_code == 429, "the 11th failure counts across both processes"
     blocked_too = _login(requests.Session(), first.url, "lena@example.com", PASSWORD)
     assert blocked_too.status_code == 429
+
+
+def test_progress_written_through_one_is_seen_through_the_other(two_processes, make_user):
+    from tests.factories import enrol, lessons_of, make_course
+
+    first, second = two_processes
+    owner = make_user(role="instructor")
+    learner = make_user(email="lena@example.com")
+    course = make_course(owner, title="Scope talks", modules=((5, 5),))
+    enrol(learner, course)
+    lesson = lessons_of(course)[0]
+    browser = requests.Session()
+    assert _login(browser, first.url, "lena@example.com", PASSWORD).status_code == 302
+
+    lesson_url = f"/learn/{course.slug}/lessons/{lesson.id}"
+    token = _csrf(browser, first.url + lesson_url)
+    done = browser.post(first.url + lesson_url + "/done", data={"csrf_token": token}, allow_redirects=False)
+    assert done.status_code == 302
+
+    home = browser.get(second.url + f"/learn/{course.slug}/").text
+    assert "50%" in home, "the other process sees the completion at once"
