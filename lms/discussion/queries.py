@@ -6,7 +6,7 @@ read marks and the viewer's votes are fetched for a whole page in one query each
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import func, or_, select, true, union
 from sqlalchemy.orm import joinedload
 
 from lms.discussion import search
@@ -191,7 +191,12 @@ def search_page(course, viewer, query, page=1, per_page=20):
 
 def recent_replies(user, limit):
     """Replies by others in threads the user started or follows, in courses they still take part in."""
-    followed = select(ThreadFollow.thread_id).where(ThreadFollow.user_id == user.id)
+    # The user's threads (followed or started) first, so the posts are found through the (thread_id, id)
+    # index instead of walking every post newest-first (slow on PostgreSQL with 100,000 posts).
+    own_threads = union(
+        select(ThreadFollow.thread_id).where(ThreadFollow.user_id == user.id),
+        select(Thread.id).where(Thread.author_id == user.id),
+    ).subquery()
     enrolled = select(Enrolment.course_id).where(Enrolment.user_id == user.id, Enrolment.status == "active")
     staffed = select(CourseStaff.course_id).where(CourseStaff.user_id == user.id)
     rows = db.session.execute(
@@ -199,7 +204,7 @@ def recent_replies(user, limit):
         .join(Thread, Thread.id == Post.thread_id)
         .join(Course, Course.id == Thread.course_id)
         .where(
-            or_(Thread.id.in_(followed), Thread.author_id == user.id),
+            Post.thread_id.in_(select(own_threads.c[0])),
             or_(Post.author_id.is_(None), Post.author_id != user.id),
             Post.id != Thread.first_post_id,
             Post.deleted_at.is_(None),
