@@ -7,11 +7,11 @@ from sqlalchemy import select
 from lms.auth.forms import ButtonForm
 from lms.extensions import db
 from lms.models import Upload
-from lms.notify import audit
 from lms.studio import structure, uploads
 from lms.studio.access import lesson_of, module_of, staff_course
 from lms.studio.blueprint import bp
 from lms.studio.forms import AttachmentForm, LessonForm, MoveForm, PassMarkForm
+from lms.studio.removal import confirm_and_remove
 from lms.studio.services import StudioError
 
 
@@ -133,19 +133,7 @@ def delete_lesson(slug, lesson_id):
     course = staff_course(slug)
     lesson = lesson_of(course, lesson_id)
     learners = structure.learners_with_progress([lesson.id])
-    form = ButtonForm()
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        title = lesson.title
-        archived, paths = structure.remove_lesson(lesson)
-        audit(current_user, "lesson.archive" if archived else "lesson.delete", course=course, detail=title)
-        db.session.commit()
-        uploads.remove_files(paths)
-        flash(f"Lesson “{title}” " + ("archived: learners' progress is kept." if archived else "deleted."), "success")
-        return redirect(url_for("studio.course", slug=course.slug))
-    return render_template("studio/confirm_delete.html", course=course, item=lesson, what="lesson",
-                           learners=learners, form=form)  # fmt: skip
+    return confirm_and_remove(course, lesson, "lesson", learners, structure.remove_lesson)
 
 
 @bp.post("/courses/<slug>/lessons/<int:lesson_id>/restore")

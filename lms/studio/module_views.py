@@ -3,15 +3,15 @@
 import json
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from lms.auth.forms import ButtonForm
 from lms.extensions import db
-from lms.notify import audit
-from lms.studio import structure, uploads
+from lms.studio import structure
 from lms.studio.access import module_of, staff_course
 from lms.studio.blueprint import bp
 from lms.studio.forms import ModuleForm, MoveForm, ReorderForm
+from lms.studio.removal import confirm_and_remove
 from lms.studio.services import StudioError
 
 
@@ -66,19 +66,7 @@ def delete_module(slug, module_id):
     course = staff_course(slug)
     module = module_of(course, module_id)
     learners = structure.learners_with_progress([lesson.id for lesson in module.lessons])
-    form = ButtonForm()
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        title = module.title
-        archived, paths = structure.remove_module(module)
-        audit(current_user, "module.archive" if archived else "module.delete", course=course, detail=title)
-        db.session.commit()
-        uploads.remove_files(paths)
-        flash(f"Module “{title}” " + ("archived: learners' progress is kept." if archived else "deleted."), "success")
-        return redirect(url_for("studio.course", slug=course.slug))
-    return render_template("studio/confirm_delete.html", course=course, item=module, what="module",
-                           learners=learners, form=form)  # fmt: skip
+    return confirm_and_remove(course, module, "module", learners, structure.remove_module)
 
 
 @bp.post("/courses/<slug>/modules/<int:module_id>/restore")
