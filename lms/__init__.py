@@ -75,7 +75,7 @@ def _load_or_create_secret_key(path):
 
 
 def _init_extensions(app):
-    from lms import models  # noqa: F401  (registers every table on db.metadata)
+    from lms import models, syllabus  # noqa: F401  (tables on db.metadata; the syllabus version hook)
     from lms.database import configure_engine_events
 
     db.init_app(app)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import contains_eager
 
 from lms.extensions import db
 from lms.models import Lesson, LessonProgress, Module
-from lms.request_cache import memoised
+from lms.syllabus import LessonInfo, syllabi, syllabus
 
 DONE, IN_PROGRESS, NOT_STARTED, LOCKED = "done", "in_progress", "not_started", "locked"
 STATUS_LABELS = {DONE: "Done", IN_PROGRESS: "In progress", NOT_STARTED: "Not started", LOCKED: "Locked"}
@@ -21,7 +21,7 @@ STATUS_LABELS = {DONE: "Done", IN_PROGRESS: "In progress", NOT_STARTED: "Not sta
 
 @dataclass
 class LessonState:
-    lesson: Lesson
+    lesson: "Lesson | LessonInfo"  # the syllabus copy (lms/syllabus.py) on learner pages
     status: str
     reason: str = ""
     opens_on: date | None = None
@@ -213,22 +213,20 @@ def build_outline(lessons, progress_by_lesson, *, enrolment=None, tz=None, today
 
 
 def course_outline(user, course, enrolment=None, *, bypass_locks=False, now=None):
-    """The outline of one course for one learner: two queries (lessons, progress)."""
-    # The syllabus does not change within a request (e.g. before and after "mark done"): load it once.
-    lessons = memoised(("syllabus", course.id), lambda: load_lessons([course.id]))[course.id]
+    """The outline of one course for one learner: the syllabus from memory, one progress query."""
     user_id = user.id if getattr(user, "is_authenticated", False) else None
     progress = load_progress(user_id, [course.id])
     return build_outline(
-        lessons, progress, enrolment=enrolment, tz=timezone_of(user), today=local_today(user, now),
+        syllabus(course), progress, enrolment=enrolment, tz=timezone_of(user), today=local_today(user, now),
         bypass_locks=bypass_locks,
     )  # fmt: skip
 
 
 def outlines_for_enrolments(user, enrolments, now=None):
-    """{course_id: CourseOutline} for many courses of one learner in two queries (the dashboard)."""
-    course_ids = [e.course_id for e in enrolments]
-    lessons = load_lessons(course_ids)
-    progress = load_progress(user.id, course_ids)
+    """{course_id: CourseOutline} for many courses of one learner (the dashboard): one progress query, and
+    one syllabus query only for courses not already in memory."""
+    lessons = syllabi([e.course for e in enrolments])
+    progress = load_progress(user.id, [e.course_id for e in enrolments])
     tz, today = timezone_of(user), local_today(user, now)
     return {
         e.course_id: build_outline(lessons[e.course_id], progress, enrolment=e, tz=tz, today=today)

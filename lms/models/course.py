@@ -51,6 +51,9 @@ class Course(db.Model):
     total_minutes: Mapped[int] = mapped_column(default=0)
     lesson_count: Mapped[int] = mapped_column(default=0)
     enrolled_count: Mapped[int] = mapped_column(default=0)
+    # Bumped in the same transaction as any change to the course's modules or lessons (lms/syllabus.py),
+    # so every app process can keep the syllabus in memory and know at once when its copy is stale.
+    syllabus_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     owner: Mapped["User | None"] = relationship(foreign_keys=[owner_id])  # noqa: F821
     modules: Mapped[list["Module"]] = relationship(
