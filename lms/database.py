@@ -37,3 +37,14 @@ def is_postgres():
     from lms.extensions import db
 
     return db.engine.dialect.name == "postgresql"
+
+
+def insert_for_dialect(model):
+    """INSERT that supports ON CONFLICT (upserts) for the database in use; SQLite and PostgreSQL share it."""
+    from lms.extensions import db
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import event, exists, select
 from sqlalchemy.orm import Session
 
 from lms.extensions import db
-from lms.models import Course, Lesson, Module
+from lms.models import Course, Lesson, Module, Upload
+from lms.models.peers import Assignment
 
 MAX_COURSES = 1024  # entries per process; a syllabus of 40 lessons is a few kilobytes
 
@@ -48,6 +49,8 @@ class LessonInfo:
     is_preview: bool
     requires_previous: bool
     pass_mark: int | None
+    has_attachments: bool  # so a lesson page without files or a practice task skips those queries
+    has_assignment: bool
     module: ModuleInfo
 
     @property
@@ -89,6 +92,8 @@ def _load(course_ids):
             Module.opens_on, Module.requires_previous,
             Lesson.id, Lesson.position, Lesson.title, Lesson.minutes, Lesson.is_preview, Lesson.requires_previous,
             Lesson.pass_mark,
+            exists().where(Upload.lesson_id == Lesson.id, Upload.kind == "attachment"),
+            exists().where(Assignment.lesson_id == Lesson.id),
         )
         .join(Lesson, Lesson.module_id == Module.id)
         .where(Lesson.course_id.in_(course_ids), Lesson.archived_at.is_(None), Module.archived_at.is_(None))
@@ -97,7 +102,8 @@ def _load(course_ids):
     result = {cid: [] for cid in course_ids}
     modules = {}
     for (module_id, course_id, module_position, module_title, summary, drip_days, opens_on, module_requires,
-         lesson_id, position, title, minutes, is_preview, requires_previous, pass_mark) in rows:  # fmt: skip
+         lesson_id, position, title, minutes, is_preview, requires_previous, pass_mark, has_attachments,
+         has_assignment) in rows:  # fmt: skip
         module = modules.get(module_id)
         if module is None:
             if isinstance(opens_on, str):  # SQLite can hand back ISO strings for dates in raw column selects
@@ -105,7 +111,8 @@ def _load(course_ids):
             module = modules[module_id] = ModuleInfo(module_id, course_id, module_position, module_title, summary,
                                                      drip_days, opens_on, bool(module_requires))  # fmt: skip
         result[course_id].append(LessonInfo(lesson_id, course_id, module_id, position, title, minutes,
-                                            bool(is_preview), bool(requires_previous), pass_mark, module))  # fmt: skip
+                                            bool(is_preview), bool(requires_previous), pass_mark,
+                                            bool(has_attachments), bool(has_assignment), module))  # fmt: skip
     return {cid: tuple(lessons) for cid, lessons in result.items()}
 
 
@@ -131,21 +138,29 @@ def syllabus(course):
     return syllabi([course])[course.id]
 
 
+# What the cached syllabus depends on: modules and lessons, and whether a lesson has files or a practice task.
+_WATCHED = (Module, Lesson, Upload, Assignment)
+
+
 def _course_id_of(obj):
+    if isinstance(obj, Upload) and obj.lesson_id is None:
+        return None  # a course cover or a video file: not part of the syllabus
     if obj.course_id is not None:
         return obj.course_id
-    if obj.course is not None:
-        return obj.course.id
+    course = getattr(obj, "course", None)
+    if course is not None:
+        return course.id
     module = getattr(obj, "module", None)  # a lesson added through its module
     return module.course_id if module is not None else None
 
 
 @event.listens_for(Session, "before_flush")
 def _bump_syllabus_version(session, flush_context, instances):
-    """Any added, changed or deleted module or lesson makes its course's cached syllabus stale."""
+    """Any added, changed or deleted module, lesson, lesson attachment or practice task makes its course's
+    cached syllabus stale."""
     course_ids = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if not isinstance(obj, (Module, Lesson)):
+        if not isinstance(obj, _WATCHED):
             continue
         if obj in session.new or obj in session.deleted or session.is_modified(obj, include_collections=False):
             course_ids.add(_course_id_of(obj))

@@ -108,3 +108,28 @@ def test_returning_learner_does_not_reload_the_syllabus(world, client, count_que
         assert client.get(f"/learn/feedback/lessons/{lesson_id}").status_code == 200
         assert client.get("/").status_code == 200
     assert not [s for s in counter.statements if "FROM modules" in s and "JOIN lessons" in s]
+
+
+def test_a_new_attachment_or_practice_task_shows_at_once(world, client, count_queries):
+    from lms.peers import services as peers
+    from tests.peers_helpers import CRITERIA
+    from tests.studio_helpers import PDF, file
+
+    course, instructor = world
+    lesson = lessons_of(course)[0]
+    url = f"/learn/feedback/lessons/{lesson.id}"
+    client.get(url)
+    with count_queries() as counter:
+        page = client.get(url).get_data(as_text=True)
+    assert "checklist.pdf" not in page
+    assert not [s for s in counter.statements if "FROM uploads" in s or "FROM peer_assignments" in s]
+
+    instructor.post(f"/studio/courses/feedback/lessons/{lesson.id}/attachments",
+                    data={"file": file(PDF, "checklist.pdf")}, content_type="multipart/form-data")  # fmt: skip
+    assert "checklist.pdf" in client.get(url).get_data(as_text=True)
+
+    peers.save_assignment(lesson, "Ask a client for feedback on your last delivery.", 1, CRITERIA)
+    db.session.commit()
+    assert "Ask a client for feedback" in client.get(url).get_data(as_text=True)
+    refused = client.post(f"{url}/done", headers={"Accept": "application/json"})
+    assert refused.status_code == 409 and "Submit your practice response" in refused.get_json()["message"]

@@ -28,6 +28,20 @@ def load_thread(course, thread_id):
     return thread
 
 
+def load_thread_for_reader(course, thread_id, user):
+    """The thread (404 outside this course) with how far the user has read it and whether they follow it,
+    in one query: (thread, last_read_post_id, following)."""
+    row = db.session.execute(
+        select(Thread, queries.last_read_subquery(user), queries.following_subquery(user))
+        .where(Thread.id == thread_id)
+        .options(joinedload(Thread.author))
+    ).first()
+    if row is None or row[0].course_id != course.id:
+        abort(404)
+    thread, last_read, following = row
+    return thread, last_read or 0, bool(following)
+
+
 def load_post(course, thread, post_id):
     post = db.get_or_404(Post, post_id)
     if post.thread_id != thread.id:

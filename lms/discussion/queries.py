@@ -107,6 +107,20 @@ def _replies(thread):
     return select(Post).where(Post.thread_id == thread.id, Post.id.not_in(excluded))
 
 
+def last_read_subquery(user):
+    """For a select over Thread: the user's read mark on each thread (NULL when never opened)."""
+    return (
+        select(ThreadRead.last_read_post_id)
+        .where(ThreadRead.thread_id == Thread.id, ThreadRead.user_id == user.id)
+        .scalar_subquery()
+    )
+
+
+def following_subquery(user):
+    """For a select over Thread: whether the user follows each thread."""
+    return select(ThreadFollow.id).where(ThreadFollow.thread_id == Thread.id, ThreadFollow.user_id == user.id).exists()
+
+
 def thread_page(thread, viewer, page=1):
     """Opening post and accepted answer (on page 1) plus one page of the other replies, in id order."""
     top_ids = [i for i in (thread.first_post_id, thread.accepted_post_id) if i] if page == 1 else []

@@ -3,11 +3,11 @@
 No request or session access here; views pass the acting user and commit once.
 """
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.content import render_markdown
-from lms.database import utcnow
+from lms.database import insert_for_dialect, utcnow
 from lms.discussion import events
 from lms.discussion.people import find_mentioned_members, link_mentions
 from lms.extensions import db
@@ -202,23 +202,30 @@ def set_board_follow(course, user, follow):
 
 
 def read_mark(thread, user):
-    return db.session.scalar(select(ThreadRead).where(ThreadRead.thread_id == thread.id, ThreadRead.user_id == user.id))
+    """How far the user has read the thread: the last post id seen, 0 when never opened."""
+    return db.session.scalar(
+        select(ThreadRead.last_read_post_id).where(ThreadRead.thread_id == thread.id, ThreadRead.user_id == user.id)
+    ) or 0
 
 
-def mark_read(thread, user, up_to_post_id, existing=None):
-    """Idempotent: the mark only moves forward."""
-    mark = existing or read_mark(thread, user)
-    if mark is not None:
-        if up_to_post_id > mark.last_read_post_id:
-            mark.last_read_post_id, mark.last_read_at = up_to_post_id, utcnow()
-        return mark
-    try:
-        with db.session.begin_nested():
-            mark = ThreadRead(thread_id=thread.id, user_id=user.id, last_read_post_id=up_to_post_id)
-            db.session.add(mark)
-    except IntegrityError:
-        mark = read_mark(thread, user)  # opened in two tabs at once
-    return mark
+def mark_read(thread, user, up_to_post_id, last_read=None):
+    """Move the user's read mark forward to up_to_post_id; never backwards. One upsert, safe when the thread
+    is open in two tabs at once; no write at all when the caller knows the mark is already there."""
+    if last_read is not None and up_to_post_id <= last_read:
+        return
+    table = ThreadRead.__table__
+    stmt = insert_for_dialect(ThreadRead).values(
+        thread_id=thread.id, user_id=user.id, last_read_post_id=up_to_post_id, last_read_at=utcnow()
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["user_id", "thread_id"],
+        set_={
+            "last_read_post_id": case((stmt.excluded.last_read_post_id > table.c.last_read_post_id,
+                                       stmt.excluded.last_read_post_id), else_=table.c.last_read_post_id),
+            "last_read_at": stmt.excluded.last_read_at,
+        },
+    )  # fmt: skip
+    db.session.execute(stmt)
 
 
 # --- Contract functions for other features ---------------------------------------------------------------

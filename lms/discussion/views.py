@@ -13,8 +13,8 @@ from flask_login import current_user, login_required
 from lms.auth.forms import ButtonForm
 from lms.discussion import queries, services
 from lms.discussion.access import (
-    int_arg, int_arg_from, post_anchor_url, load_course, load_lesson, load_post, load_thread, require_author,
-    thread_url,
+    int_arg, int_arg_from, post_anchor_url, load_course, load_lesson, load_post, load_thread, load_thread_for_reader,
+    require_author, thread_url,
 )
 from lms.discussion.forms import EditPostForm, ReasonForm, ReplyForm, ReportForm, ThreadForm
 from lms.discussion.moderation import report_post
@@ -113,31 +113,31 @@ def new_thread(slug):
 @login_required
 def thread(slug, thread_id):
     course, viewer = load_course(slug)
-    thread = load_thread(course, thread_id)
-    mark = services.read_mark(thread, current_user)
+    thread, last_read, following = load_thread_for_reader(course, thread_id, current_user)
     if request.args.get("jump") == "unread":
-        unread = queries.first_unread_post(thread, mark.last_read_post_id if mark else 0)
+        unread = queries.first_unread_post(thread, last_read)
         if unread is not None:
             return redirect(post_anchor_url(course, thread, unread))
         return redirect(thread_url(course, thread))
     # The anonymous author of a thread replies anonymously by default, so a reply does not unmask them.
     form = ReplyForm(formdata=None, anonymous=thread.anonymous and thread.author_id == viewer.user_id)
-    return render_thread(course, viewer, thread, form, mark=mark)
+    return render_thread(course, viewer, thread, form, last_read=last_read, following=following)
 
 
-def render_thread(course, viewer, thread, reply_form, *, mark=None, status=200):
+def render_thread(course, viewer, thread, reply_form, *, last_read=None, following=None, status=200):
     page_number = max(int_arg("page", 1), 1)
     page, top, replies = queries.thread_page(thread, viewer, page_number)
+    if following is None:
+        following = services.is_following(thread, current_user)
     html = render_template(
         "discussion/thread.html", course=course, viewer=viewer, thread=thread, page=page, top=top, replies=replies,
-        form=reply_form, button=ButtonForm(), reason_form=ReasonForm(formdata=None),
-        following=services.is_following(thread, current_user),
+        form=reply_form, button=ButtonForm(), reason_form=ReasonForm(formdata=None), following=following,
         thread_byline=byline(thread.author, thread.anonymous, viewer),
     )  # fmt: skip
     # Mark read after rendering: the commit would expire every loaded post and reload each one.
     shown = [view.post.id for view in top + replies]
-    if shown:
-        services.mark_read(thread, current_user, max(shown), existing=mark)
+    if shown and (last_read is None or max(shown) > last_read):
+        services.mark_read(thread, current_user, max(shown), last_read=last_read)
         db.session.commit()
     return html, status
 

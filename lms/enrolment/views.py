@@ -3,16 +3,17 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from lms.auth.forms import ButtonForm
 from lms.enrolment import catalog, roster, services
 from lms.enrolment.forms import EnrolForm
 from lms.extensions import db
-from lms.models import Course, Module
+from lms.models import Course
 from lms.peers.services import course_reviews_summary
 from lms.permissions import can_view_course_page, is_course_staff
 from lms.progress.services import course_percentages
+from lms.syllabus import syllabus
 from lms.templating import has_endpoint
 
 bp = Blueprint("enrolment", __name__)
@@ -42,21 +43,10 @@ def catalog_page():
 
 
 def load_course(slug):
-    """The course with its syllabus: two queries whatever the number of modules and lessons."""
-    course = (
-        db.session.scalars(
-            select(Course)
-            .where(Course.slug == slug)
-            .options(
-                # Modules with their lessons in one query; skills and owner joined to the course row.
-                selectinload(Course.modules).joinedload(Module.lessons),
-                joinedload(Course.skills),
-                joinedload(Course.owner),
-            )
-        )
-        .unique()
-        .one_or_none()
-    )
+    """The course with its skills and owner in one query; its syllabus comes from lms/syllabus.py."""
+    course = db.session.scalars(
+        select(Course).where(Course.slug == slug).options(joinedload(Course.skills), joinedload(Course.owner))
+    ).unique().one_or_none()
     if course is None:
         abort(404)
     return course
@@ -98,8 +88,12 @@ def render_course_page(course, enrol_form=None, status=200):
     enrolment = services.find_enrolment(course, viewer) if viewer else None
     is_staff = is_course_staff(current_user, course)
     action = choose_action(course, enrolment, is_staff)
-    modules = [m for m in course.modules if m.archived_at is None]
-    lessons = {m.id: [lesson for lesson in m.lessons if lesson.archived_at is None] for m in modules}
+    modules, lessons = [], {}
+    for lesson in syllabus(course):  # open lessons in course order, each with its module
+        if lesson.module_id not in lessons:
+            modules.append(lesson.module)
+            lessons[lesson.module_id] = []
+        lessons[lesson.module_id].append(lesson)
     return render_template(
         "enrolment/course.html", course=course, enrolment=enrolment, action=action, is_staff=is_staff,
         modules=modules, lessons=lessons, enrol_form=enrol_form or EnrolForm(),

@@ -12,6 +12,7 @@ from lms.auth.forms import ButtonForm
 from lms.extensions import db
 from lms.lessons import quiz as quizzes
 from lms.lessons.services import LessonState, course_outline
+from lms.syllabus import LessonInfo
 from lms.models import Certificate, Course, Lesson, QuizAttempt, Upload
 from lms.permissions import active_enrolment, can_view_course_page, is_course_staff
 from lms.progress import services as progress
@@ -73,6 +74,17 @@ def _outline_and_state(course, lesson, access):
     return outline, state
 
 
+def _syllabus_entry(state):
+    """The lesson as the in-memory syllabus knows it (lms/syllabus.py), or None (preview, archived lesson):
+    it says whether the lesson has attachments or a practice task, so most lessons skip those queries."""
+    return state.lesson if state is not None and isinstance(state.lesson, LessonInfo) else None
+
+
+def _may_have_assignment(state):
+    entry = _syllabus_entry(state)
+    return entry is None or entry.has_assignment
+
+
 def _locked_page(course, lesson, state):
     return render_template("lessons/locked.html", course=course, lesson=lesson, state=state), 403
 
@@ -122,9 +134,10 @@ def lesson(slug, lesson_id):
 
 def _render_lesson(course, lesson, outline, state, access, *, preview=False, attempt_id=None, quiz_errors=None,
                    chosen=None, status=200):  # fmt: skip
-    attachments = db.session.scalars(
+    entry = _syllabus_entry(state)
+    attachments = [] if entry is not None and not entry.has_attachments else db.session.scalars(
         select(Upload).where(Upload.lesson_id == lesson.id, Upload.kind == "attachment").order_by(Upload.id)
-    ).all()
+    ).all()  # fmt: skip
     embed_url = lesson.video_embed_url if (lesson.video_embed_url or "").startswith(EMBED_PREFIXES) else ""
     questions = quizzes.questions_of(lesson) if lesson.has_quiz and not preview else []
     result = None
@@ -141,7 +154,7 @@ def _render_lesson(course, lesson, outline, state, access, *, preview=False, att
         from lms.discussion import services as discussion
         from lms.peers import services as peers
 
-        assignment_panel = peers.assignment_panel(current_user, lesson)
+        assignment_panel = peers.assignment_panel(current_user, lesson) if _may_have_assignment(state) else None
         threads = discussion.recent_threads_for_lesson(lesson, current_user)
     return render_template(
         "lessons/lesson.html", course=course, lesson=lesson, outline=outline, state=state, access=access,
@@ -181,7 +194,7 @@ def mark_done(slug, lesson_id):
         return _refuse(course, lesson, "Pass the knowledge check below to complete this lesson.")
     from lms.peers import services as peers
 
-    blocker = peers.completion_blocker(current_user, lesson)
+    blocker = peers.completion_blocker(current_user, lesson) if _may_have_assignment(state) else None
     if blocker:
         return _refuse(course, lesson, blocker)
     completion = progress.mark_lesson_done(current_user, lesson)
@@ -233,7 +246,7 @@ def submit_quiz(slug, lesson_id):
     if passed:
         from lms.peers import services as peers
 
-        blocker = peers.completion_blocker(current_user, lesson)
+        blocker = peers.completion_blocker(current_user, lesson) if _may_have_assignment(state) else None
         if blocker:
             flash(blocker, "info")
         else:

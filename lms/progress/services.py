@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import and_, func, select
 
-from lms.database import utcnow
+from lms.database import insert_for_dialect, utcnow
 from lms.extensions import db
 from lms.lessons.services import local_today
 from lms.models import Certificate, Course, DailyActivity, Enrolment, Lesson, LessonProgress, Module, QuizAttempt
@@ -61,20 +61,11 @@ def _course_percentages(user_id, course_ids):
     return {cid: (min(100, round(100 * d / total)) if total else 0) for cid, total, d in rows}
 
 
-def _insert(model):
-    """INSERT ... ON CONFLICT for the dialect in use (SQLite and PostgreSQL share the syntax)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model)
-
-
 def _upsert_progress(user_id, lesson, now, new_row=None, on_conflict=None):
     """Insert the learner's progress row for the lesson, or update the existing one (one statement)."""
     values = {"user_id": user_id, "lesson_id": lesson.id, "course_id": lesson.course_id, "first_opened_at": now,
               "last_opened_at": now, "seconds_spent": 0, "quiz_attempts": 0, **(new_row or {})}  # fmt: skip
-    stmt = _insert(LessonProgress).values(**values)
+    stmt = insert_for_dialect(LessonProgress).values(**values)
     stmt = stmt.on_conflict_do_update(index_elements=["user_id", "lesson_id"], set_=on_conflict or {})
     db.session.execute(stmt)
 
@@ -112,7 +103,7 @@ def mark_lesson_done(user, lesson, now=None):
     now = now or utcnow()
     forget("percentages")  # this request's memoised completion percentages are about to change
     stmt = (
-        _insert(LessonProgress)
+        insert_for_dialect(LessonProgress)
         .values(user_id=user.id, lesson_id=lesson.id, course_id=lesson.course_id, first_opened_at=now,
                 last_opened_at=now, completed_at=now, seconds_spent=0, quiz_attempts=0)
         .on_conflict_do_update(
@@ -160,7 +151,7 @@ def complete_course_if_finished(user, course_id, now=None):
 def issue_certificate(user_id, course_id, now=None):
     """The learner's certificate for the course, created once (unique per user and course)."""
     stmt = (
-        _insert(Certificate)
+        insert_for_dialect(Certificate)
         .values(code=secrets.token_urlsafe(16), user_id=user_id, course_id=course_id, issued_at=now or utcnow(),
                 revoked_reason="")
         .on_conflict_do_nothing()
@@ -235,7 +226,7 @@ def record_heartbeat(user, lesson, enrolment, reported_seconds, now=None):
 
 def add_daily_seconds(user, seconds, now=None):
     day = local_today(user, now)
-    stmt = _insert(DailyActivity).values(user_id=user.id, day=day, seconds=seconds)
+    stmt = insert_for_dialect(DailyActivity).values(user_id=user.id, day=day, seconds=seconds)
     stmt = stmt.on_conflict_do_update(
         index_elements=["user_id", "day"], set_={"seconds": DailyActivity.__table__.c.seconds + seconds}
     )
