@@ -1,6 +1,8 @@
 """Named access predicates, used by views and templates alike (registered as Jinja globals)."""
 
-from sqlalchemy import and_, literal, select
+from functools import cache
+
+from sqlalchemy import and_, bindparam, literal, select
 
 from lms.extensions import db
 from lms.models import CourseStaff, Enrolment
@@ -17,24 +19,31 @@ def _is_authenticated(user):
     return user is not None and getattr(user, "is_authenticated", False)
 
 
+@cache
+def _membership_statement():
+    """Built once per process (a reused statement skips construction and cache-key work on every page)."""
+    staff = (
+        select(CourseStaff.user_id)
+        .where(CourseStaff.course_id == bindparam("course_id"), CourseStaff.user_id == bindparam("user_id"))
+        .exists()
+    )
+    return (
+        select(staff.label("is_staff"), Enrolment)
+        .select_from(select(literal(1).label("one")).subquery())
+        .outerjoin(
+            Enrolment,
+            and_(Enrolment.course_id == bindparam("course_id"), Enrolment.user_id == bindparam("user_id"),
+                 Enrolment.status == "active"),
+        )
+    )  # fmt: skip
+
+
 def _membership(user, course):
     """(is staff, active Enrolment or None) in ONE query, memoised for the request: almost every course
     page asks both questions."""
 
     def load():
-        staff = (
-            select(CourseStaff.user_id)
-            .where(CourseStaff.course_id == course.id, CourseStaff.user_id == user.id)
-            .exists()
-        )
-        row = db.session.execute(
-            select(staff.label("is_staff"), Enrolment)
-            .select_from(select(literal(1).label("one")).subquery())
-            .outerjoin(
-                Enrolment,
-                and_(Enrolment.course_id == course.id, Enrolment.user_id == user.id, Enrolment.status == "active"),
-            )
-        ).first()
+        row = db.session.execute(_membership_statement(), {"course_id": course.id, "user_id": user.id}).first()
         return bool(row[0]), row[1]
 
     return _memoised(("membership", user.id, course.id), load)

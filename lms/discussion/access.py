@@ -1,9 +1,11 @@
 """Loading discussion objects from a URL with the access check right there (no IDOR: ids must belong to
 the course in the URL)."""
 
+from functools import cache
+
 from flask import abort, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from lms.discussion import queries
@@ -12,9 +14,16 @@ from lms.models import Course, Lesson
 from lms.models.discussion import Post, Thread
 
 
+@cache
+def _course_statement():
+    return select(Course).where(Course.slug == bindparam("slug"))  # built once: every discussion page runs it
+
+
 def load_course(slug):
     """The course and the viewer context; 404 for an unknown course, 403 for people outside it."""
-    course = db.first_or_404(select(Course).where(Course.slug == slug))
+    course = db.session.scalar(_course_statement(), {"slug": slug})
+    if course is None:
+        abort(404)
     viewer = queries.viewer_for(current_user, course)
     if viewer is None:
         abort(403, "The discussion is for learners enrolled in this course. Enrol on the course page to join in.")
@@ -28,14 +37,20 @@ def load_thread(course, thread_id):
     return thread
 
 
+@cache
+def _thread_for_reader_statement():
+    user = bindparam("user_id")
+    return (
+        select(Thread, queries.last_read_subquery(user), queries.following_subquery(user))
+        .where(Thread.id == bindparam("thread_id"))
+        .options(joinedload(Thread.author))
+    )
+
+
 def load_thread_for_reader(course, thread_id, user):
     """The thread (404 outside this course) with how far the user has read it and whether they follow it,
     in one query: (thread, last_read_post_id, following)."""
-    row = db.session.execute(
-        select(Thread, queries.last_read_subquery(user), queries.following_subquery(user))
-        .where(Thread.id == thread_id)
-        .options(joinedload(Thread.author))
-    ).first()
+    row = db.session.execute(_thread_for_reader_statement(), {"thread_id": thread_id, "user_id": user.id}).first()
     if row is None or row[0].course_id != course.id:
         abort(404)
     thread, last_read, following = row

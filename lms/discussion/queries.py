@@ -107,18 +107,18 @@ def _replies(thread):
     return select(Post).where(Post.thread_id == thread.id, Post.id.not_in(excluded))
 
 
-def last_read_subquery(user):
+def last_read_subquery(user_id):
     """For a select over Thread: the user's read mark on each thread (NULL when never opened)."""
     return (
         select(ThreadRead.last_read_post_id)
-        .where(ThreadRead.thread_id == Thread.id, ThreadRead.user_id == user.id)
+        .where(ThreadRead.thread_id == Thread.id, ThreadRead.user_id == user_id)
         .scalar_subquery()
     )
 
 
-def following_subquery(user):
+def following_subquery(user_id):
     """For a select over Thread: whether the user follows each thread."""
-    return select(ThreadFollow.id).where(ThreadFollow.thread_id == Thread.id, ThreadFollow.user_id == user.id).exists()
+    return select(ThreadFollow.id).where(ThreadFollow.thread_id == Thread.id, ThreadFollow.user_id == user_id).exists()
 
 
 def thread_page(thread, viewer, page=1):

@@ -13,8 +13,16 @@ from flask_login import current_user, login_required
 from lms.auth.forms import ButtonForm
 from lms.discussion import queries, services
 from lms.discussion.access import (
-    int_arg, int_arg_from, post_anchor_url, load_course, load_lesson, load_post, load_thread, load_thread_for_reader,
-    require_author, thread_url,
+    int_arg,
+    int_arg_from,
+    load_course,
+    load_lesson,
+    load_post,
+    load_thread,
+    load_thread_for_reader,
+    post_anchor_url,
+    require_author,
+    thread_url,
 )
 from lms.discussion.forms import EditPostForm, ReasonForm, ReplyForm, ReportForm, ThreadForm
 from lms.discussion.moderation import report_post

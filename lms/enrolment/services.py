@@ -5,8 +5,10 @@ locked (see `_lock_course`), so the course is never over capacity however many r
 No request or session access here: views pass in what they parsed; views commit.
 """
 
+from functools import cache
+
 from flask import current_app, url_for
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from werkzeug.security import check_password_hash
 
 from lms import throttle
@@ -51,9 +53,14 @@ def find_enrolment(course, user):
     """The learner's enrolment row in any state, or None (memoised for the request; mutations forget it)."""
     return memoised(
         ("any-enrolment", user.id, course.id),
-        lambda: db.session.scalar(
-            select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.user_id == user.id)
-        ),
+        lambda: db.session.scalar(_enrolment_statement(), {"course_id": course.id, "user_id": user.id}),
+    )
+
+
+@cache
+def _enrolment_statement():
+    return select(Enrolment).where(
+        Enrolment.course_id == bindparam("course_id"), Enrolment.user_id == bindparam("user_id")
     )
 
 
@@ -316,9 +323,14 @@ def statuses_for(user, course_ids):
     course_ids = list(course_ids)
     if user is None or not course_ids:
         return {}
-    rows = db.session.scalars(
-        select(Enrolment).where(
-            Enrolment.user_id == user.id, Enrolment.course_id.in_(course_ids), Enrolment.status.in_(CURRENT_STATES)
-        )
-    )
+    rows = db.session.scalars(_statuses_statement(), {"user_id": user.id, "course_ids": course_ids})
     return {row.course_id: row for row in rows}
+
+
+@cache
+def _statuses_statement():
+    return select(Enrolment).where(
+        Enrolment.user_id == bindparam("user_id"),
+        Enrolment.course_id.in_(bindparam("course_ids", expanding=True)),
+        Enrolment.status.in_(CURRENT_STATES),
+    )

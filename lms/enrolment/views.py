@@ -1,8 +1,10 @@
 """Catalog, course pages, enrol and withdraw. (Roster views: lms/enrolment/roster.py, same blueprint.)"""
 
+from functools import cache
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from lms.auth.forms import ButtonForm
@@ -42,11 +44,16 @@ def catalog_page():
     )  # fmt: skip
 
 
+@cache
+def _course_statement():
+    # Built once per process: a reused statement skips construction and cache-key work.
+    return select(Course).where(Course.slug == bindparam("slug")).options(joinedload(Course.skills),
+                                                                          joinedload(Course.owner))  # fmt: skip
+
+
 def load_course(slug):
     """The course with its skills and owner in one query; its syllabus comes from lms/syllabus.py."""
-    course = db.session.scalars(
-        select(Course).where(Course.slug == slug).options(joinedload(Course.skills), joinedload(Course.owner))
-    ).unique().one_or_none()
+    course = db.session.scalars(_course_statement(), {"slug": slug}).unique().one_or_none()
     if course is None:
         abort(404)
     return course

@@ -6,9 +6,10 @@ This module is the one place that decides whether a lesson is open to a learner.
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager
 
 from lms.extensions import db
@@ -163,12 +164,18 @@ def load_progress(user_id, course_ids):
     course_ids = list(course_ids)
     if user_id is None or not course_ids:
         return {}
-    rows = db.session.scalars(
-        select(LessonProgress)
-        .where(LessonProgress.user_id == user_id, LessonProgress.course_id.in_(course_ids))
-        .execution_options(populate_existing=True)
-    )
+    rows = db.session.scalars(_progress_statement(), {"user_id": user_id, "course_ids": course_ids})
     return {row.lesson_id: row for row in rows}
+
+
+@cache
+def _progress_statement():
+    return (
+        select(LessonProgress)
+        .where(LessonProgress.user_id == bindparam("user_id"),
+               LessonProgress.course_id.in_(bindparam("course_ids", expanding=True)))
+        .execution_options(populate_existing=True)
+    )  # fmt: skip
 
 
 def build_outline(lessons, progress_by_lesson, *, enrolment=None, tz=None, today=None, bypass_locks=False):

@@ -6,8 +6,9 @@ parallel requests never create a second row or lose an update. Services flush; v
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 
 from lms.database import insert_for_dialect, utcnow
 from lms.extensions import db
@@ -32,6 +33,29 @@ def course_percentages(user_id, course_ids):
     return dict(memoised(("percentages", user_id, course_ids), lambda: _course_percentages(user_id, course_ids)))
 
 
+@cache
+def _percentages_statement():
+    """Built once per process with placeholders: the catalog, course page and dashboard all run it."""
+    done = (
+        select(LessonProgress.course_id, func.count(LessonProgress.id).label("done"))
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .join(Module, Module.id == Lesson.module_id)
+        .where(
+            LessonProgress.user_id == bindparam("user_id"),
+            LessonProgress.course_id.in_(bindparam("course_ids", expanding=True)),
+            LessonProgress.completed_at.is_not(None),
+            available_lessons_clause(),
+        )
+        .group_by(LessonProgress.course_id)
+        .subquery()
+    )
+    return (
+        select(Course.id, Course.lesson_count, func.coalesce(done.c.done, 0))
+        .outerjoin(done, done.c.course_id == Course.id)
+        .where(Course.id.in_(bindparam("course_ids", expanding=True)))
+    )
+
+
 def _course_percentages(user_id, course_ids):
     """{course_id: percent 0-100} for one learner across many courses, in one grouped query.
 
@@ -40,24 +64,7 @@ def _course_percentages(user_id, course_ids):
     course_ids = list(course_ids)
     if not course_ids or user_id is None:
         return {}
-    done = (
-        select(LessonProgress.course_id, func.count(LessonProgress.id).label("done"))
-        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-        .join(Module, Module.id == Lesson.module_id)
-        .where(
-            LessonProgress.user_id == user_id,
-            LessonProgress.course_id.in_(course_ids),
-            LessonProgress.completed_at.is_not(None),
-            available_lessons_clause(),
-        )
-        .group_by(LessonProgress.course_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(Course.id, Course.lesson_count, func.coalesce(done.c.done, 0))
-        .outerjoin(done, done.c.course_id == Course.id)
-        .where(Course.id.in_(course_ids))
-    )
+    rows = db.session.execute(_percentages_statement(), {"user_id": user_id, "course_ids": course_ids})
     return {cid: (min(100, round(100 * d / total)) if total else 0) for cid, total, d in rows}
 
 
