@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.permissions import register_template_globals
+from lms.request_cache import memoised
 
 NAV = [
     ("enrolment.catalog", "Courses", None),
@@ -53,7 +54,12 @@ def unread_notification_count():
 
 
 def user_timezone(user=None):
-    user = user or current_user
+    if user is None:  # the viewer's zone: asked once per date on a page, so remembered for the request
+        return memoised(("viewer-timezone",), lambda: _zone_of(current_user))
+    return _zone_of(user)
+
+
+def _zone_of(user):
     name = getattr(user, "timezone", None) or "UTC"
     try:
         return ZoneInfo(name)

@@ -133,3 +133,23 @@ def test_a_new_attachment_or_practice_task_shows_at_once(world, client, count_qu
     assert "Ask a client for feedback" in client.get(url).get_data(as_text=True)
     refused = client.post(f"{url}/done", headers={"Accept": "application/json"})
     assert refused.status_code == 409 and "Submit your practice response" in refused.get_json()["message"]
+
+
+def test_board_lesson_tags_and_thread_form_follow_the_syllabus(world, client):
+    course, instructor = world
+    first, second, _ = lessons_of(course)
+    form = client.get("/courses/feedback/discussion/new").get_data(as_text=True)
+    assert f'<option value="{second.id}">Lesson 1.2</option>' in form
+    response = client.post("/courses/feedback/discussion/new", data={
+        "title": "How do you ask for a testimonial?", "kind": "question", "lesson_id": str(first.id),
+        "body": "After the project, or in the middle?"})  # fmt: skip
+    assert response.status_code == 302
+    board = client.get("/courses/feedback/discussion/").get_data(as_text=True)
+    assert "How do you ask for a testimonial?" in board and "Lesson 1.1</span>" in board
+
+    instructor.post(f"/studio/courses/feedback/lessons/{first.id}/edit",
+                    data=lesson_form(first.module_id, title="Asking for a testimonial"))  # fmt: skip
+    board = client.get("/courses/feedback/discussion/").get_data(as_text=True)
+    assert "Asking for a testimonial</span>" in board and "Lesson 1.1" not in board
+    instructor.post(f"/studio/courses/feedback/lessons/{second.id}/delete")  # archived: no longer offered
+    assert f'value="{second.id}"' not in client.get("/courses/feedback/discussion/new").get_data(as_text=True)

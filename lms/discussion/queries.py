@@ -12,9 +12,10 @@ from sqlalchemy.orm import joinedload
 from lms.discussion import search
 from lms.discussion.people import Byline, Viewer, byline, path_for
 from lms.extensions import db
-from lms.models import Course, CourseStaff, Enrolment, Lesson, Module
+from lms.models import Course, CourseStaff, Enrolment
 from lms.models.discussion import Post, PostReport, PostVote, Thread, ThreadFollow, ThreadRead
 from lms.permissions import can_take_course, is_course_staff
+from lms.syllabus import syllabus
 
 THREADS_PER_PAGE = 25
 POSTS_PER_PAGE = 50
@@ -38,6 +39,7 @@ class ThreadRow:
     reply_count: int
     unread: bool
     url: str = ""
+    lesson_title: str = ""
 
 
 def thread_rows(threads, viewer):
@@ -63,8 +65,8 @@ def board_page(course, viewer, *, filter_="all", sort="recent", lesson_id=None, 
     query = (
         select(Thread)
         .where(Thread.course_id == course.id)
-        # Authors and lessons are joined: no query per row for the byline or the lesson tag.
-        .options(joinedload(Thread.author), joinedload(Thread.lesson))
+        # Authors are joined (no query per row for the byline); lesson tags come from the in-memory syllabus.
+        .options(joinedload(Thread.author))
     )
     if lesson_id is not None:
         query = query.where(Thread.lesson_id == lesson_id)
@@ -81,7 +83,11 @@ def board_page(course, viewer, *, filter_="all", sort="recent", lesson_id=None, 
         order.append(Thread.vote_count.desc())
     order += [Thread.last_activity_at.desc(), Thread.id.desc()]
     page_obj = db.paginate(query.order_by(*order), page=page, per_page=THREADS_PER_PAGE, error_out=False)
-    return page_obj, thread_rows(page_obj.items, viewer)
+    rows = thread_rows(page_obj.items, viewer)
+    titles = {lesson.id: lesson.title for lesson in syllabus(course)}  # archived lessons get no tag
+    for row in rows:
+        row.lesson_title = titles.get(row.thread.lesson_id, "")
+    return page_obj, rows
 
 
 @dataclass
@@ -158,13 +164,8 @@ def first_unread_post(thread, last_read_post_id):
 
 
 def course_lessons(course):
-    """Lessons a thread can be attached to, in syllabus order (one query)."""
-    return db.session.scalars(
-        select(Lesson)
-        .join(Module, Module.id == Lesson.module_id)
-        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None), Module.archived_at.is_(None))
-        .order_by(Module.position, Lesson.position, Lesson.id)
-    ).all()
+    """Lessons a thread can be attached to (id, title), in syllabus order; from the in-memory syllabus."""
+    return syllabus(course)
 
 
 def open_reports(course):
