@@ -26,7 +26,7 @@ class LessonState:
     status: str
     reason: str = ""
     opens_on: date | None = None
-    progress: LessonProgress | None = None
+    progress: object = None  # the learner's progress row for the lesson (see load_progress)
 
     @property
     def available(self):
@@ -159,22 +159,24 @@ def load_lessons(course_ids):
 
 
 def load_progress(user_id, course_ids):
-    """{lesson_id: LessonProgress} for one learner across courses; one query. populate_existing so a
-    completion written with a Core upsert earlier in the request is seen."""
+    """{lesson_id: progress row} for one learner across courses; one query. Plain rows (lesson_id,
+    completed_at, last_opened_at, quiz_attempts, best_score), not ORM objects: a learner can have hundreds,
+    and a row read this way always shows a completion written earlier in the same request."""
     course_ids = list(course_ids)
     if user_id is None or not course_ids:
         return {}
-    rows = db.session.scalars(_progress_statement(), {"user_id": user_id, "course_ids": course_ids})
+    rows = db.session.execute(_progress_statement(), {"user_id": user_id, "course_ids": course_ids})
     return {row.lesson_id: row for row in rows}
 
 
 @cache
 def _progress_statement():
-    return (
-        select(LessonProgress)
-        .where(LessonProgress.user_id == bindparam("user_id"),
-               LessonProgress.course_id.in_(bindparam("course_ids", expanding=True)))
-        .execution_options(populate_existing=True)
+    return select(
+        LessonProgress.lesson_id, LessonProgress.completed_at, LessonProgress.last_opened_at,
+        LessonProgress.quiz_attempts, LessonProgress.best_score,
+    ).where(
+        LessonProgress.user_id == bindparam("user_id"),
+        LessonProgress.course_id.in_(bindparam("course_ids", expanding=True)),
     )  # fmt: skip
 
 

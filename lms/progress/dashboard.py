@@ -4,8 +4,9 @@ completed, upcoming drip openings. Query count is constant in the number of enro
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from lms.extensions import db
@@ -85,15 +86,39 @@ class WeeklySummary:
         return {"bars": bars, "goal_y": goal_y, "width": len(self.weeks) * (width + gap) - gap, "height": height}
 
 
+# The dashboard's statements, built once per process (a reused statement skips construction and cache keys).
+@cache
+def _activity_statement():
+    return select(DailyActivity.day, DailyActivity.seconds).where(
+        DailyActivity.user_id == bindparam("user_id"), DailyActivity.day >= bindparam("first"),
+        DailyActivity.day < bindparam("end"),
+    )  # fmt: skip
+
+
+@cache
+def _active_enrolments_statement():
+    return (
+        select(Enrolment)
+        .join(Course, Course.id == Enrolment.course_id)
+        .options(joinedload(Enrolment.course))
+        .where(Enrolment.user_id == bindparam("user_id"), Enrolment.status == "active",
+               Course.status.in_(("published", "archived")))
+        .order_by(Enrolment.last_activity_at.desc().nulls_last(), Enrolment.enrolled_at.desc(), Enrolment.id)
+    )  # fmt: skip
+
+
+@cache
+def _certificates_statement():
+    return select(Certificate).where(Certificate.user_id == bindparam("user_id"))
+
+
 def weekly_summary(user, now=None, weeks=HISTORY_WEEKS):
     """Minutes per week (Monday to Sunday in the learner's time zone) for the last `weeks` weeks; one query."""
     today = local_today(user, now)
     this_monday = week_start(today)
     first = this_monday - timedelta(weeks=weeks - 1)
     rows = db.session.execute(
-        select(DailyActivity.day, DailyActivity.seconds).where(
-            DailyActivity.user_id == user.id, DailyActivity.day >= first, DailyActivity.day < this_monday + timedelta(days=7)
-        )
+        _activity_statement(), {"user_id": user.id, "first": first, "end": this_monday + timedelta(days=7)}
     )
     seconds = {first + timedelta(weeks=i): 0 for i in range(weeks)}
     for day, secs in rows:
@@ -106,22 +131,13 @@ def weekly_summary(user, now=None, weeks=HISTORY_WEEKS):
 
 def active_enrolments(user):
     """The learner's active enrolments in courses they can take, most recently used first; one query."""
-    return db.session.scalars(
-        select(Enrolment)
-        .join(Course, Course.id == Enrolment.course_id)
-        .options(joinedload(Enrolment.course))
-        .where(Enrolment.user_id == user.id, Enrolment.status == "active",
-               Course.status.in_(("published", "archived")))
-        .order_by(Enrolment.last_activity_at.desc().nulls_last(), Enrolment.enrolled_at.desc(), Enrolment.id)
-    ).all()  # fmt: skip
+    return db.session.scalars(_active_enrolments_statement(), {"user_id": user.id}).all()
 
 
 def dashboard(user, minutes=None, now=None):
     enrolments = active_enrolments(user)
     outlines = outlines_for_enrolments(user, enrolments, now)
-    certificates = {
-        c.course_id: c for c in db.session.scalars(select(Certificate).where(Certificate.user_id == user.id))
-    }
+    certificates = {c.course_id: c for c in db.session.scalars(_certificates_statement(), {"user_id": user.id})}
     in_progress, completed, upcoming = [], [], []
     for enrolment in enrolments:
         outline = outlines[enrolment.course_id]
