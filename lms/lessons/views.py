@@ -9,6 +9,7 @@ from functools import cache
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from lms.auth.forms import ButtonForm
 from lms.extensions import db
@@ -49,6 +50,7 @@ def _course_and_lesson_statement():
         select(Course, Lesson)
         .join(Lesson, Lesson.course_id == Course.id)
         .where(Course.slug == bindparam("slug"), Lesson.id == bindparam("lesson_id"))
+        .options(joinedload(Lesson.module))  # the page names the lesson's module
     )
 
 
