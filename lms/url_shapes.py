@@ -52,7 +52,7 @@ def _shape(endpoint, names):
 
 
 def fast_url_for(endpoint, **values):
-    if (not values or not has_request_context() or endpoint.startswith(".")
+    if (not has_request_context() or endpoint.startswith(".")
             or any(name.startswith("_") for name in values)
             or not all(_is_plain(value) for value in values.values())):  # fmt: skip
         return flask_url_for(endpoint, **values)  # e-mails rendered by cron jobs have no request: absolute URLs
