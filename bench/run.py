@@ -259,7 +259,9 @@ def markdown_table(result):
         )
     head = (f"Database: {result['database']}, scale {result['scale']} ({result['sizes']['progress']:,} progress rows, "
             f"{result['sizes']['posts']:,} posts); {result['connections']} connections, {result['duration']} s per page; "
-            f"gunicorn {' '.join(GUNICORN_ARGS[:6])}; peak app RSS {result['peak_rss_mb']} MB.")  # fmt: skip
+            f"gunicorn {' '.join(GUNICORN_ARGS[:6])}; peak app RSS {result['peak_rss_mb']} MB; machine load average "
+            f"{result['load_average'][0]} before, {result['load_average'][1]} after (2 cores: above ~1, other work "
+            f"shared the CPU).")  # fmt: skip
     return head + "\n\n" + "\n".join(rows) + "\n"
 
 
@@ -272,6 +274,7 @@ def main():
     args = parser.parse_args()
 
     RESULTS.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()[0]  # recorded: other work on the machine skews every figure
     url, cleanup = prepare_database(os.environ.get("DATABASE_URL", ""))
     workdir = tempfile.mkdtemp(prefix="lms-bench-")
     servers = []
@@ -312,6 +315,7 @@ def main():
         result = {"database": database, "scale": args.scale, "sizes": plan["sizes"], "seed_seconds": plan["seed_seconds"],
                   "duration": args.duration, "connections": args.connections, "baseline": baseline, "pages": results,
                   "peak_rss_mb": round(peak / 1e6, 1), "targets": TARGETS,
+                  "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
                   "when": time.strftime("%Y-%m-%d %H:%M:%S")}  # fmt: skip
         table = markdown_table(result)
         (RESULTS / "latest.json").write_text(json.dumps(result, indent=2))
