@@ -2,6 +2,8 @@
 # Run the whole test suite: unit, integration and real-browser tests.
 # Installs what the tests need first: the dev packages in .venv and Debian's Chromium for Playwright.
 # Extra arguments go to pytest. TEST_DATABASE_URL=postgresql+psycopg://... runs it on PostgreSQL.
+# The tests run in parallel (pytest-xdist), one worker more than there are cores: much of a test's time is
+# spent waiting for Chromium, PostgreSQL or a gunicorn process. PYTEST_WORKERS=0 runs them one by one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,4 +16,5 @@ if [ ! -x /usr/bin/chromium ]; then
     exit 1
   fi
 fi
-exec .venv/bin/python -m pytest "$@"
+workers=${PYTEST_WORKERS:-$(( $(nproc) + 1 ))}
+exec .venv/bin/python -m pytest -n "$workers" "$@"

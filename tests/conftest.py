@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, event, text
 from lms import create_app
 from lms.extensions import db
 from lms.mail import read_outbox
+from tests import speedups
 
 PASSWORD = "correct horse battery"
 
@@ -91,18 +92,35 @@ def make_app(database_url, instance_path, **overrides):
     config.update(overrides)
     app = create_app(config)
     app.test_client_class = IsolatedClient
+    speedups.share_template_cache(app)
     return app
 
 
 def empty_database():
-    """Delete every row (children first) so the next test starts clean without re-creating tables."""
+    """Delete every row (children first) so the next test starts clean without re-creating tables.
+
+    On PostgreSQL the ids start from 1 again, as after TRUNCATE ... RESTART IDENTITY; DELETE plus setval is
+    used instead because TRUNCATE of every table costs about 150 ms (new files for each table), DELETE of a
+    test's few rows about 15 ms."""
+    statements = [f'DELETE FROM "{table.name}"' for table in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            conn.exec_driver_sql("; ".join(statements))  # one round trip
+            conn.exec_driver_sql(
+                "SELECT setval(c.oid, 1, false) FROM pg_class c "
+                "WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace"
+            )
         else:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+            cursor = conn.connection.driver_connection.cursor()
+            for statement in statements:
+                cursor.execute(statement)
+            cursor.close()
+
+
+@pytest.fixture
+def production_password_hashing(monkeypatch):
+    """Passwords hashed with the production scrypt cost (the suite uses a cheap one, see tests/speedups.py)."""
+    speedups.use_production_password_hashing(monkeypatch)
 
 
 @pytest.fixture

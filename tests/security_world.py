@@ -21,11 +21,12 @@ A only); owner_b and co_b (staff of B only). Course A is course-a, course B is c
 
 import os
 from datetime import timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from types import SimpleNamespace
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from lms.content import render_markdown
@@ -262,31 +263,70 @@ def login_as(client, user):
 
 
 def table_counts():
-    """{table name: rows}, in one statement."""
+    """{table name: rows}, in one statement (in the session's transaction; compiled once per process)."""
     tables = db.metadata.sorted_tables
-    columns = [select(func.count()).select_from(table).scalar_subquery().label(table.name) for table in tables]
-    row = db.session.execute(select(*columns)).one()
+    row = db.session.connection().exec_driver_sql(_counts_sql(db.engine.dialect.name)).one()
     return dict(zip((table.name for table in tables), row, strict=True))
 
 
+@cache
+def _counts_sql(dialect_name):
+    columns = [select(func.count()).select_from(table).scalar_subquery().label(table.name)
+               for table in db.metadata.sorted_tables]  # fmt: skip
+    compiled = select(*columns).compile(dialect=db.engine.dialect)
+    assert not compiled.params, compiled.params
+    return str(compiled)
+
+
+def _select_all(table):
+    order = list(table.primary_key.columns) or list(table.columns)
+    return select(table).order_by(*order)
+
+
 def snapshot(exclude=()):
-    """Every row of every table (except `exclude`), in primary-key order: equal snapshots, no writes."""
-    state = {}
+    """Every row of every table (except `exclude`), in primary-key order: equal snapshots, no writes.
+
+    The values are the database driver's own (e.g. SQLite returns times as the stored text), which compare
+    at least as strictly as the model types would. The security tests take thousands of snapshots, so the
+    SQL is compiled once per dialect and sent through the driver, in one round trip on PostgreSQL."""
+    tables = [table for table in db.metadata.sorted_tables if table.name not in exclude]
     with db.engine.connect() as conn:
-        for table in db.metadata.sorted_tables:
-            if table.name in exclude:
-                continue
-            order = list(table.primary_key.columns) or list(table.columns)
-            state[table.name] = [tuple(row) for row in conn.execute(select(table).order_by(*order))]
-    return state
+        queries = [_select_sql(conn.dialect.name, table.name) for table in tables]
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            if conn.dialect.name == "postgresql":
+                cursor.execute("; ".join(queries))  # no parameters: one message, a result set per query
+                results = []
+                for _ in queries:
+                    results.append(cursor.fetchall())
+                    cursor.nextset()
+            else:
+                results = [cursor.execute(query).fetchall() for query in queries]
+        finally:
+            cursor.close()
+    return {table.name: [tuple(row) for row in rows] for table, rows in zip(tables, results, strict=True)}
+
+
+@cache
+def _select_sql(dialect_name, table_name):
+    table = db.metadata.tables[table_name]
+    compiled = _select_all(table).compile(dialect=db.engine.dialect)
+    assert not compiled.params, compiled.params
+    return str(compiled)
 
 
 def empty_tables():
     """Delete every row, children first (cheaper than TRUNCATE for a handful of rows on PostgreSQL)."""
     db.session.remove()
+    names = [table.name for table in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("; ".join(f'DELETE FROM "{name}"' for name in names))  # one round trip
+        else:
+            cursor = conn.connection.driver_connection.cursor()
+            for name in names:
+                cursor.execute(f'DELETE FROM "{name}"')
+            cursor.close()
 
 
 _template = None  # the rows, files and object ids of the first world built in this process
@@ -309,34 +349,20 @@ def reset_world():
 
 
 class _Template:
+    """The first world of this process: its rows (re-inserted by restore) and detached copies of its objects
+    (merged into the session by load, so a reset does not read back what it has just written)."""
+
     def __init__(self, world):
-        self.rows = snapshot()
         self.shape = _refs(world)
         self.files = {c.upload.stored_name: ATTACHMENT_BYTES for c in world.courses.values()}
+        self.objects = _detached_objects(self.shape)
+        if db.engine.dialect.name == "postgresql":
+            self.copy = _ServerCopy()
+        else:
+            self.copy = _DriverCopy(snapshot())
 
     def restore(self):
-        tables = db.metadata.sorted_tables
-        position = {table.name: index for index, table in enumerate(tables)}
-        late = []  # foreign keys to rows inserted later (cycles such as thread -> first post): set afterwards
-        with db.engine.begin() as conn:
-            for table in tables:
-                names = [column.name for column in table.columns]
-                deferred = [fk.parent.name for fk in table.foreign_keys
-                            if position.get(fk.column.table.name, -1) >= position[table.name]]  # fmt: skip
-                rows = [dict(zip(names, values, strict=True)) for values in self.rows[table.name]]
-                if not rows:
-                    continue
-                for column in deferred:
-                    late.extend((table, row, column) for row in rows if row[column] is not None)
-                conn.execute(table.insert(), [{**row, **dict.fromkeys(deferred)} for row in rows])
-            for table, row, column in late:
-                keys = [pk.name for pk in table.primary_key.columns]
-                conn.execute(table.update().where(*[table.c[k] == row[k] for k in keys]).values({column: row[column]}))
-            if conn.dialect.name == "postgresql":
-                for table in tables:
-                    if "id" in table.c and table.c.id.primary_key:
-                        conn.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-                                          f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'))  # fmt: skip
+        self.copy.restore()
         from lms.studio.uploads import path_of, upload_folder
 
         os.makedirs(upload_folder(), exist_ok=True)
@@ -345,19 +371,101 @@ class _Template:
                 handle.write(data)
 
     def load(self):
-        # One query per model for all the world's objects of that model, then the same shape as before.
-        wanted = {}
-        _collect(self.shape, wanted)
-        loaded = {}
+        # The same objects as the first world (same primary keys and values), attached to this session
+        # without a query (the rows were just restored to exactly these values).
+        loaded = {key: db.session.merge(obj, load=False) for key, obj in self.objects.items()}
+        return _load(self.shape, loaded)
+
+
+def _deferred_columns(table):
+    """Foreign-key columns of `table` that point at a table created at the same time or later (cycles)."""
+    position = {other.name: index for index, other in enumerate(db.metadata.sorted_tables)}
+    return [fk.parent.name for fk in table.foreign_keys
+            if position.get(fk.column.table.name, -1) >= position[table.name]]  # fmt: skip
+
+
+def _detached_objects(shape):
+    """{(model, identity): object} for every row object of the world, loaded in a session of their own and
+    detached from it (one query per model)."""
+    wanted = {}
+    _collect(shape, wanted)
+    objects = {}
+    with Session(db.engine) as session:
         for model, identities in wanted.items():
             keys = sa_inspect(model).primary_key
             if len(keys) == 1:
-                for obj in db.session.scalars(select(model).where(keys[0].in_([i[0] for i in identities]))):
-                    loaded[(model, sa_inspect(obj).identity)] = obj
+                for obj in session.scalars(select(model).where(keys[0].in_([i[0] for i in identities]))):
+                    objects[(model, sa_inspect(obj).identity)] = obj
             else:
                 for identity in identities:
-                    loaded[(model, identity)] = db.session.get(model, identity)
-        return _load(self.shape, loaded)
+                    objects[(model, identity)] = session.get(model, identity)
+    return objects
+
+
+class _DriverCopy:
+    """SQLite: the world's rows as the driver read them (values as stored), inserted again through the
+    driver; foreign keys that point forward (cycles such as thread -> first post) are set afterwards."""
+
+    def __init__(self, rows):
+        self.inserts, self.updates = [], []
+        for table in db.metadata.sorted_tables:
+            table_rows = rows[table.name]
+            if not table_rows:
+                continue
+            names = [column.name for column in table.columns]
+            deferred = {names.index(name) for name in _deferred_columns(table)}
+            columns, marks = ", ".join(f'"{name}"' for name in names), ", ".join("?" for _ in names)
+            values = [tuple(None if i in deferred else value for i, value in enumerate(row)) for row in table_rows]
+            self.inserts.append((f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', values))
+            keys = [names.index(pk.name) for pk in table.primary_key.columns]
+            where = " AND ".join(f'"{names[k]}" = ?' for k in keys)
+            for i in sorted(deferred):
+                params = [(row[i], *(row[k] for k in keys)) for row in table_rows if row[i] is not None]
+                self.updates.append((f'UPDATE "{table.name}" SET "{names[i]}" = ? WHERE {where}', params))
+
+    def restore(self):
+        with db.engine.begin() as conn:
+            cursor = conn.connection.driver_connection.cursor()
+            for sql, params in self.inserts + self.updates:
+                cursor.executemany(sql, params)
+            cursor.close()
+
+
+class _ServerCopy:
+    """PostgreSQL: the world's rows copied into tables of a schema of their own, once; restore copies them
+    back inside the server in one round trip (no rows travel, no statement per table)."""
+
+    SCHEMA = "security_world_template"
+
+    def __init__(self):
+        tables = db.metadata.sorted_tables
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{self.SCHEMA}" CASCADE; CREATE SCHEMA "{self.SCHEMA}"')
+            conn.exec_driver_sql("; ".join(
+                f'CREATE TABLE "{self.SCHEMA}"."{table.name}" AS SELECT * FROM "{table.name}"' for table in tables
+            ))  # fmt: skip
+        statements, late = [], []
+        for table in tables:
+            deferred = set(_deferred_columns(table))
+            names = [column.name for column in table.columns]
+            columns = ", ".join(f'"{name}"' for name in names)
+            values = ", ".join("NULL" if name in deferred else f'"{name}"' for name in names)
+            source = f'"{self.SCHEMA}"."{table.name}"'
+            statements.append(f'INSERT INTO "{table.name}" ({columns}) SELECT {values} FROM {source}')
+            keys = " AND ".join(f'"{table.name}"."{pk.name}" = t."{pk.name}"' for pk in table.primary_key.columns)
+            late += [f'UPDATE "{table.name}" SET "{name}" = t."{name}" FROM {source} t '
+                     f'WHERE {keys} AND t."{name}" IS NOT NULL' for name in sorted(deferred)]  # fmt: skip
+        # Every id sequence past the restored rows, as the ORM inserts would have left them.
+        sequences = ", ".join(
+            f"setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+            f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'
+            for table in tables if "id" in table.c and table.c.id.primary_key
+        )  # fmt: skip
+        self.sql = "; ".join([*statements, *late, f"SELECT {sequences}"])
+
+    def restore(self):
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(self.sql)
 
 
 def _refs(value):

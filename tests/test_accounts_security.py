@@ -27,7 +27,17 @@ def _timed_hash(stored):
     return time.perf_counter() - start
 
 
-def test_login_takes_as_long_for_an_unknown_email_as_for_a_known_one(app, client, make_user):
+def test_passwords_are_hashed_with_the_production_scrypt_cost(app, make_user, production_password_hashing):
+    """The rest of the suite hashes cheaply (tests/speedups.py): here the app's own setting is checked."""
+    from lms.auth.services import authenticate
+
+    user = make_user(email="cost@example.com")
+    assert user.password_hash.startswith("scrypt:32768:8:1$"), user.password_hash[:20]
+    assert authenticate("cost@example.com", PASSWORD) == user
+
+
+def test_login_takes_as_long_for_an_unknown_email_as_for_a_known_one(app, client, make_user,
+                                                                    production_password_hashing):  # fmt: skip
     make_user(email="known@example.com")
     stored = generate_password_hash("something", method="scrypt")
     known, unknown, hashes = [], [], []

@@ -125,6 +125,7 @@ def test_newcomer_learner_from_home_page_to_verified_certificate(live_server, pa
     page.get_by_role("link", name="Start: Reading a brief").click()
     for title in LESSON_TITLES[:2]:
         expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
+        page.wait_for_load_state()  # learn.js has run: clicked earlier, the button posts the plain no-JS form
         page.get_by_role("button", name="Mark as done").click()
         expect(page.get_by_text("You completed this lesson.")).to_be_visible()
         page.locator("[data-done-result] a").click()
@@ -168,6 +169,7 @@ def test_newcomer_learner_from_home_page_to_verified_certificate(live_server, pa
     # Finishes the course from the course home's Continue button.
     page.goto(f"{base}/learn/{slug}/")
     page.get_by_role("link", name=re.compile("Continue: Writing the recap")).click()
+    page.wait_for_load_state()  # learn.js has run (see above)
     page.get_by_role("button", name="Mark as done").click()
     expect(page.get_by_text("You finished the course!")).to_be_visible()
     page.goto(base + "/progress/certificates")
@@ -420,12 +422,14 @@ def test_learner_journey_with_the_keyboard_alone(live_server, page):
     expect(page.get_by_role("heading", name="Reading a brief", level=1)).to_be_visible()
 
     # Mark as done with Space, then follow the "next lesson" link.
+    page.wait_for_load_state()  # learn.js has run: pressed earlier, the button posts the plain no-JS form
     tab_to(page, text_is("Mark as done"))
     page.keyboard.press("Space")
     expect(page.get_by_text("You completed this lesson.")).to_be_visible()
     tab_to(page, "el => el.closest('[data-done-result]') && el.tagName === 'A'")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Asking good questions", level=1)).to_be_visible()
+    page.wait_for_load_state()
     tab_to(page, text_is("Mark as done"))
     page.keyboard.press("Enter")
     tab_to(page, "el => el.closest('[data-done-result]') && el.tagName === 'A'")

@@ -68,7 +68,7 @@ def test_form_errors_are_shown_and_nothing_saved(client, login, make_user):
     assert db.session.scalars(select(Course.slug)).all() == ["taken"]
 
 
-def test_enrolment_key_is_stored_only_as_a_scrypt_hash(client, login, make_user):
+def test_enrolment_key_is_stored_only_as_a_scrypt_hash(client, login, make_user, production_password_hashing):
     login(make_user(role="instructor"))
     client.post("/studio/courses/new", data=course_data(enrolment_policy="key", enrolment_key="open sesame"))
     course = db.session.scalar(select(Course))
