@@ -75,6 +75,16 @@ def pass_quiz(page, submit="Check my answers"):
     page.get_by_role("button", name=submit).click()
 
 
+def fail_then_pass_quiz(page):
+    """A wrong answer first (the page says so), then a pass on the second try."""
+    page.get_by_label("Send a fixed price right away").check()
+    page.get_by_label("Goals").check()
+    page.get_by_role("button", name="Check my answers").click()
+    expect(page.get_by_text("not passed yet")).to_be_visible()
+    pass_quiz(page, submit="Submit again")
+    expect(page.get_by_text("passed. Well done!")).to_be_visible()
+
+
 # --- Newcomer learner ----------------------------------------------------------------------------------
 
 
@@ -132,12 +142,7 @@ def test_newcomer_learner_from_home_page_to_verified_certificate(live_server, pa
 
     # The knowledge check: a wrong answer first, then a pass.
     expect(page.get_by_role("heading", name="The kick-off call", level=1)).to_be_visible()
-    page.get_by_label("Send a fixed price right away").check()
-    page.get_by_label("Goals").check()
-    page.get_by_role("button", name="Check my answers").click()
-    expect(page.get_by_text("not passed yet")).to_be_visible()
-    pass_quiz(page, submit="Submit again")
-    expect(page.get_by_text("passed. Well done!")).to_be_visible()
+    fail_then_pass_quiz(page)
 
     # Posts a question on the board; Sam answers from another browser.
     page.goto(f"{base}/courses/{slug}/discussion/")
@@ -520,12 +525,7 @@ def test_learner_journey_without_javascript(live_server, browser):
     expect(page.get_by_text("“Reading a brief” is done.")).to_be_visible()
 
     page.goto(f"{base}/learn/{slug}/lessons/{lesson_ids[2]}")
-    page.get_by_label("Send a fixed price right away").check()
-    page.get_by_label("Goals").check()
-    page.get_by_role("button", name="Check my answers").click()
-    expect(page.get_by_text("not passed yet")).to_be_visible()
-    pass_quiz(page, submit="Submit again")
-    expect(page.get_by_text("passed. Well done!")).to_be_visible()
+    fail_then_pass_quiz(page)
 
     page.goto(f"{base}/courses/{slug}/discussion/threads/{thread_id}")
     page.get_by_label("Your reply").fill("Mine is one page: goal, scope, budget, dates.")
