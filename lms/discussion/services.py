@@ -201,13 +201,6 @@ def set_board_follow(course, user, follow):
             pass
 
 
-def read_mark(thread, user):
-    """How far the user has read the thread: the last post id seen, 0 when never opened."""
-    return db.session.scalar(
-        select(ThreadRead.last_read_post_id).where(ThreadRead.thread_id == thread.id, ThreadRead.user_id == user.id)
-    ) or 0
-
-
 def mark_read(thread, user, up_to_post_id, last_read=None):
     """Move the user's read mark forward to up_to_post_id; never backwards. One upsert, safe when the thread
     is open in two tabs at once; no write at all when the caller knows the mark is already there."""
