@@ -81,7 +81,10 @@ class _Cache:
 
 def _cache():
     # One cache per app (and so per database): tests build many apps whose course ids repeat.
-    return current_app.extensions.setdefault("lms.syllabus", _Cache(MAX_COURSES))
+    cache = current_app.extensions.get("lms.syllabus")
+    if cache is None:  # not setdefault(..., _Cache()): that would build a throwaway cache on every call
+        cache = current_app.extensions.setdefault("lms.syllabus", _Cache(MAX_COURSES))
+    return cache
 
 
 def _load(course_ids):
