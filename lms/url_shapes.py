@@ -52,6 +52,8 @@ def _shape(endpoint, names):
 
 
 def fast_url_for(endpoint, **values):
+    if None in values.values():  # Werkzeug leaves None values out (e.g. jump=None): so does the shape
+        values = {name: value for name, value in values.items() if value is not None}
     if (not has_request_context() or endpoint.startswith(".")
             or any(name.startswith("_") for name in values)
             or not all(_is_plain(value) for value in values.values())):  # fmt: skip

@@ -27,6 +27,7 @@ def _values_for(rule):
     for combo in itertools.product(*choices):
         yield dict(zip(names, combo, strict=True))
         yield {**dict(zip(names, combo, strict=True)), "page": 2, "jump": "unread"}
+        yield {**dict(zip(names, combo, strict=True)), "jump": None, "page": 3}  # None is left out, as in Flask
 
 
 def test_same_urls_as_flask_for_every_route(app):
@@ -53,6 +54,15 @@ def test_same_urls_as_flask_for_every_route(app):
 def test_values_that_need_encoding_go_through_flask(app, values):
     with app.test_request_context("/"):
         assert fast_url_for("enrolment.catalog", **values) == url_for("enrolment.catalog", **values)
+
+
+def test_none_values_share_the_shape_without_them(app):
+    """The board links each thread with jump=None unless it has unread posts: that must not leave the memo."""
+    with app.test_request_context("/"):
+        url = fast_url_for("discussion.thread", slug="negotiation", thread_id=5, jump=None)
+        assert url == url_for("discussion.thread", slug="negotiation", thread_id=5) == "/courses/negotiation/discussion/threads/5"
+        shapes = app.extensions["lms.url_shapes"]
+        assert ("", "discussion.thread", ("slug", "thread_id")) in shapes
 
 
 def test_links_in_pages_keep_working(client, make_user, login):
