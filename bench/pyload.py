@@ -7,7 +7,7 @@ import time
 from urllib.parse import urlsplit
 
 
-def run(url, reqs, duration, connections):
+def run(url, reqs, duration, connections, user_agent):
     parts = urlsplit(url)
     latencies, bad, errors = [], [0], [0]
     lock = threading.Lock()
@@ -18,7 +18,7 @@ def run(url, reqs, duration, connections):
         local = []
         while time.time() < deadline:
             method, path, cookie, body, ctype, csrf = random.choice(reqs)
-            headers = {"Cookie": cookie} if cookie else {}
+            headers = {"User-Agent": user_agent, **({"Cookie": cookie} if cookie else {})}
             if ctype:
                 headers["Content-Type"] = ctype
             if csrf:

@@ -38,6 +38,8 @@ SECRET_KEY = "bench-secret-key-not-for-production"
 PASSWORD = "bench-password"
 GUNICORN_ARGS = ["-w", "2", "-k", "gthread", "--threads", "4", "--no-control-socket", "--log-level", "warning"]
 TARGETS = {"ratio_to_baseline": 0.25, "p99_ms": 50, "max_queries": 8}
+# Sent by the load generators; the session cookie carries Flask-Login's identifier for it (see session_cookie).
+USER_AGENT = "sparetime-bench"
 
 
 def free_port():
@@ -93,9 +95,16 @@ def seed_database(app, scale):
 
 
 def session_cookie(app, token):
-    """A signed Flask session for a learner (what logging in would set), plus its CSRF token."""
+    """A signed Flask session for a learner (what logging in would set), plus its CSRF token.
+
+    It includes Flask-Login's session identifier (client address and User-Agent), as a browser's cookie does
+    after logging in: without it every response would re-sign and re-send the session, which browsers don't cost."""
+    from lms.extensions import login_manager
+
     raw_csrf = secrets.token_hex(20)
-    data = {"_user_id": token, "_fresh": True, "csrf_token": raw_csrf}
+    with app.test_request_context("/", headers={"User-Agent": USER_AGENT}, environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+        identifier = login_manager._session_identifier_generator()
+    data = {"_user_id": token, "_fresh": True, "_id": identifier, "csrf_token": raw_csrf}
     cookie = app.session_interface.get_signing_serializer(app).dumps(data)
     csrf = URLSafeTimedSerializer(SECRET_KEY, salt="wtf-csrf-token").dumps(raw_csrf)
     return f"session={cookie}", csrf
@@ -156,6 +165,7 @@ def measure_in_process(app, pages):
             counts, sizes, statuses = [], [], []
             for method, path, cookie, body, ctype, csrf in reqs[:3]:
                 client = app.test_client()
+                client.environ_base["HTTP_USER_AGENT"] = USER_AGENT
                 client.set_cookie("session", cookie.split("=", 1)[1])
                 statements.clear()
                 headers = {"X-CSRFToken": csrf, "Accept": "application/json"} if method == "POST" else {}
@@ -243,7 +253,7 @@ def run_load(url, reqs, duration, connections, threads, workdir):
                 "socket_errors": data["socket_errors"], "tool": "wrk"}  # fmt: skip
     from bench.pyload import run as python_load
 
-    return python_load(url, reqs, duration, connections)
+    return python_load(url, reqs, duration, connections, USER_AGENT)
 
 
 def markdown_table(result):

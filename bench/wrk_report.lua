@@ -31,6 +31,7 @@ function request()
   if r.ctype ~= "" then headers["Content-Type"] = r.ctype end
   if r.token ~= "" then headers["X-CSRFToken"] = r.token end
   headers["Accept"] = "text/html,application/json"
+  headers["User-Agent"] = "sparetime-bench"  -- bench/run.py USER_AGENT: the session cookie is made for it
   local body = nil
   if r.body ~= "" then body = r.body end
   return wrk.format(r.method, r.path, headers, body)
