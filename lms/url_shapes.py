@@ -4,7 +4,7 @@ Werkzeug builds a URL by finding the endpoint's rule and running every value thr
 15 microseconds a call on our 2-core machines, and a thread page has 200 links (18% of its time). The shape of
 a URL only depends on the endpoint and the names of the values given, so it is built once with placeholder
 values and later filled in by string replacement. Only values that neither a converter nor the query-string
-encoding would change (non-negative ints, slug-like strings) take this path; anything else, and any special
+encoding would change (non-negative ints, slug-like strings and paths such as static file names) take this path; anything else, and any special
 argument (_anchor, _external, ...), goes to Flask's url_for unchanged. tests/test_url_shapes.py checks the
 two agree on every route.
 """
@@ -13,9 +13,9 @@ import re
 
 from flask import current_app, has_request_context, request
 from flask import url_for as flask_url_for
-from werkzeug.routing import IntegerConverter, UnicodeConverter
+from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 
-_PLAIN = re.compile(r"[A-Za-z0-9_.~-]+\Z")
+_PLAIN = re.compile(r"[A-Za-z0-9_.~/-]+\Z")  # characters every converter and the query encoding keep as they are
 _INT_PLACEHOLDER = 1_987_650_000  # below 2**31: the id converter refuses larger numbers
 _NOT_BUILT = object()
 
@@ -40,7 +40,7 @@ def _shape(endpoint, names):
         if isinstance(converter, IntegerConverter):
             token = str(_INT_PLACEHOLDER + i)
             values[name] = int(token)
-        elif converter is None or type(converter) is UnicodeConverter:  # query argument or a plain segment
+        elif converter is None or type(converter) in (UnicodeConverter, PathConverter):  # query, segment, path
             token = values[name] = f"zqx{i}xqz"
         else:
             return None  # e.g. any(hide,unhide): only some values are valid

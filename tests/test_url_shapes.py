@@ -9,7 +9,7 @@ from werkzeug.routing import AnyConverter, IntegerConverter
 
 from lms.url_shapes import fast_url_for
 
-SAMPLES = {int: [0, 7, 2_147_483_647], str: ["client-communication", "a", "x_y.z~1"]}
+SAMPLES = {int: [0, 7, 2_147_483_647], str: ["client-communication", "a", "x_y.z~1", "css/app.css"]}
 
 
 def _values_for(rule):
@@ -47,6 +47,7 @@ def test_same_urls_as_flask_for_every_route(app):
     {"q": "rates & scope"},  # needs quoting
     {"q": "café"},
     {"next": "/courses/?a=1"},
+    {"next": "/courses/negotiation/"},  # plain, with slashes: takes the memo, same URL
     {"page": None},  # dropped by Flask
     {"flag": True},
     {"_anchor": "post-3"},
@@ -70,6 +71,13 @@ def test_links_in_pages_keep_working(client, make_user, login):
     page = client.get("/courses/").get_data(as_text=True)
     assert 'href="/courses/"' in page or "href=\"/courses/?" in page
     assert client.get("/no-such-page").status_code == 404
+
+
+def test_static_files_take_the_memo(app):
+    """The layout links seven static files on every page."""
+    with app.test_request_context("/"):
+        assert fast_url_for("static", filename="css/app.css") == url_for("static", filename="css/app.css")
+        assert ("", "static", ("filename",)) in app.extensions["lms.url_shapes"]
 
 
 def test_outside_a_request_it_is_flasks_url_for(app):
