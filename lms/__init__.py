@@ -5,6 +5,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms.config import DefaultConfig
 from lms.extensions import csrf, db, limiter, login_manager, migrate
@@ -46,7 +47,17 @@ def create_app(test_config=None):
     errors.init_app(app)
     security.init_app(app)
     cli.init_app(app)
+    _trust_proxies(app)
     return app
+
+
+def _trust_proxies(app):
+    """Behind PROXY_FIX_X_FOR reverse proxies, take the client's address and scheme from the headers they
+    set: login throttles count per client address; HSTS and the links in e-mails need to know the visitor
+    came over HTTPS. Off by default: without a proxy in front, anybody could send those headers."""
+    proxies = int(app.config.get("PROXY_FIX_X_FOR") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def _finish_config(app, instance_path):

@@ -15,6 +15,9 @@ class DefaultConfig:
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
     # Secure cookies are switched on when PREFERRED_URL_SCHEME is https (see create_app).
     PREFERRED_URL_SCHEME = "http"
+    # Behind a reverse proxy: how many proxies in front set X-Forwarded-For/-Proto. 0 trusts no header, so
+    # a client cannot fake its address; with a proxy and 0, every visitor shares the proxy's address.
+    PROXY_FIX_X_FOR = 0
 
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a clock: long lessons do not expire forms
 
@@ -33,7 +36,11 @@ class DefaultConfig:
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
+    # Failed logins, counted three ways (see lms/auth/services.py): per account and client address, per
+    # address across all accounts, and per account across all addresses (a ceiling for spread-out guessing).
     LOGIN_FAILURE_LIMIT = "10 per 15 minutes"
+    LOGIN_IP_FAILURE_LIMIT = "30 per 15 minutes"
+    LOGIN_ACCOUNT_FAILURE_LIMIT = "100 per hour"
     RESET_REQUEST_LIMIT = "5 per hour"
     ENROL_KEY_FAILURE_LIMIT = "10 per 15 minutes"
     POSTING_LIMIT = "20 per 10 minutes"

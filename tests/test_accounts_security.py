@@ -90,6 +90,96 @@ def test_login_throttle_answers_readably(client, make_user):
     response = client.post("/auth/login", data={"email": "LENA@example.com ", "password": PASSWORD})
     assert response.status_code == 429, "the throttle ignores case and spaces in the address"
     assert "Too many failed attempts" in response.get_data(as_text=True)
+    assert "wait 15 minutes" in response.get_data(as_text=True)
+
+
+STRANGER, OWNER = "203.0.113.9", "198.51.100.7"  # documentation addresses (RFC 5737)
+
+
+def _login_from(client, address, email, password="wrong password!"):
+    return client.post("/auth/login", data={"email": email, "password": password},
+                       environ_base={"REMOTE_ADDR": address})  # fmt: skip
+
+
+def test_a_strangers_failures_do_not_lock_the_owner_out(client, make_user):
+    make_user(email="lena@example.com")
+    for _ in range(10):
+        assert _login_from(client, STRANGER, "lena@example.com").status_code == 200
+    assert _login_from(client, STRANGER, "lena@example.com", PASSWORD).status_code == 429, "the guesser is stopped"
+    assert _login_from(client, OWNER, "lena@example.com", PASSWORD).status_code == 302, "the owner still gets in"
+
+
+def test_one_address_trying_many_accounts_is_stopped(client, make_user):
+    make_user(email="member@example.com")
+    for n in range(30):  # LOGIN_IP_FAILURE_LIMIT: two guesses each at 15 accounts, far below their own limit
+        assert _login_from(client, STRANGER, f"account{n // 2}@example.com").status_code == 200
+    pages = {}
+    for email in ("member@example.com", "stranger@example.com"):
+        response = _login_from(client, STRANGER, email, PASSWORD)
+        pages[email] = response.status_code, response.get_data(as_text=True).replace(email, "EMAIL")
+    assert pages["member@example.com"][0] == 429, "even the right password of an untouched account"
+    assert pages["member@example.com"] == pages["stranger@example.com"], "no hint about who has an account"
+    assert "Too many failed attempts from your network" in pages["member@example.com"][1]
+    assert _login_from(client, OWNER, "member@example.com", PASSWORD).status_code == 302, "other addresses unaffected"
+
+
+def test_an_account_has_a_ceiling_against_guessing_from_many_addresses(client, make_user, outbox):
+    make_user(email="lena@example.com")
+    for n in range(10):  # 10 addresses x 10 guesses: each within its own limits, 100 for the account
+        for _ in range(10):
+            assert _login_from(client, f"192.0.2.{n}", "lena@example.com").status_code == 200
+    pages = {}
+    for email in ("lena@example.com", "nobody@example.com"):
+        for n in range(10):
+            for _ in range(10 if email == "nobody@example.com" else 0):  # the same history for an unknown e-mail
+                _login_from(client, f"198.18.0.{n}", email)
+        response = _login_from(client, OWNER, email, PASSWORD)
+        pages[email] = response.status_code, response.get_data(as_text=True).replace(email, "EMAIL")
+    assert pages["lena@example.com"][0] == 429, "LOGIN_ACCOUNT_FAILURE_LIMIT: 100 per hour"
+    assert pages["lena@example.com"] == pages["nobody@example.com"]
+    assert "wait 60 minutes or reset your password" in pages["lena@example.com"][1]
+    # The way out the page offers works: a reset proves the mailbox and lifts the account's ceiling.
+    client.post("/auth/reset", data={"email": "lena@example.com"}, environ_base={"REMOTE_ADDR": OWNER})
+    link = next(line for line in outbox()[-1].get_content().splitlines() if "/auth/reset/" in line)
+    client.post(link[link.index("/auth/reset/"):].strip(), environ_base={"REMOTE_ADDR": OWNER},
+                data={"password": "a brand new passphrase", "confirm": "a brand new passphrase"})  # fmt: skip
+    assert _login_from(client, OWNER, "lena@example.com", "a brand new passphrase").status_code == 302
+
+
+def test_a_successful_login_clears_the_count_for_that_address_only(client, make_user):
+    make_user(email="lena@example.com")
+    for _ in range(9):
+        _login_from(client, OWNER, "lena@example.com")
+        _login_from(client, STRANGER, "lena@example.com")
+    assert _login_from(client, OWNER, "lena@example.com", PASSWORD).status_code == 302
+    client.post("/auth/logout")
+    for _ in range(10):
+        assert _login_from(client, OWNER, "lena@example.com").status_code == 200, "a fresh count of 10"
+    assert _login_from(client, OWNER, "lena@example.com", PASSWORD).status_code == 429
+    assert _login_from(client, STRANGER, "lena@example.com").status_code == 200, "the 10th for the stranger ..."
+    assert _login_from(client, STRANGER, "lena@example.com", PASSWORD).status_code == 429, "... was not cleared"
+
+
+def _login_through_proxy(client, forwarded_for, password="wrong password!"):
+    # The test client's own address (127.0.0.1) plays the proxy; the proxy appends the client to the header.
+    return client.post("/auth/login", data={"email": "lena@example.com", "password": password},
+                       headers={"X-Forwarded-For": forwarded_for})  # fmt: skip
+
+
+@pytest.mark.parametrize("app_config", [{"PROXY_FIX_X_FOR": 1}])
+def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(client, make_user):
+    make_user(email="lena@example.com")
+    for n in range(10):  # a forged first entry changes nothing: only the one our proxy appended counts
+        assert _login_through_proxy(client, f"10.9.9.{n}, {STRANGER}").status_code == 200
+    assert _login_through_proxy(client, STRANGER, PASSWORD).status_code == 429
+    assert _login_through_proxy(client, OWNER, PASSWORD).status_code == 302
+
+
+def test_without_the_proxy_setting_x_forwarded_for_is_ignored(client, make_user):
+    make_user(email="lena@example.com")
+    for n in range(10):  # anybody can send the header: by default it must not pick the throttle's address
+        assert _login_through_proxy(client, f"192.0.2.{n}").status_code == 200
+    assert _login_through_proxy(client, OWNER, PASSWORD).status_code == 429
 
 
 def test_enrolment_keys_are_throttled(client, make_user, login):

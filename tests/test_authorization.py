@@ -65,7 +65,7 @@ TABLE = {
     "GET peers.edit_assignment": row(L, 403, 403, 403, 200, 200, 200),
     "GET peers.edit_course_review": row(L, 403, 200, 403, 403, 403, 403),  # learners at 50%+ rate; staff do not
     "GET peers.next_review": row(L, 403, R, 403, 403, 403, 403),  # the learner has an open slot: redirected to it
-    "GET peers.people": row(L, 403, 200, 403, 200, 200, 403),  # members and own staff, not admins
+    "GET peers.people": row(L, 403, 200, 403, 200, 200, 200),  # members and own staff; admins read only
     "GET peers.practice": row(L, 403, 200, 403, 200, 200, 200),
     "GET peers.review_queue": row(L, 403, 403, 403, 200, 200, 200),
     "GET peers.staff_submission": row(L, 403, 403, 403, 200, 200, 200),
@@ -130,7 +130,7 @@ TABLE = {
     "POST notifications.mark_all_read": row(L, R, R, R, R, R, R),
     "POST notifications.open_notification": row(L, 404, R, 404, 404, 404, 404),  # others' notifications: not found
     "POST peers.answer_connection": row(L, 404, R, 404, 404, 404, 404),  # only the two people of a connection
-    "POST peers.block": row(L, 403, R, 403, R, R, 403),
+    "POST peers.block": row(L, 403, R, 403, R, R, 403),  # admins who are not members: no peer actions
     "POST peers.cancel_partner": row(L, 403, R, 403, R, R, 403),
     "POST peers.connect": row(L, 403, R, 403, R, R, 403),
     "POST peers.edit_assignment": row(L, 403, 403, 403, 200, 200, 200),

@@ -88,6 +88,23 @@ def test_behind_https_the_cookies_are_secure(app, make_user):
     assert cookies and all("Secure" in cookie and "HttpOnly" in cookie for cookie in cookies)
 
 
+@pytest.mark.parametrize("app_config", [{"PROXY_FIX_X_FOR": 1}])
+def test_behind_a_tls_proxy_the_app_knows_it_is_https(app, outbox):
+    client = app.test_client()
+    response = client.get("/auth/login", headers={"X-Forwarded-Proto": "https"})
+    assert response.headers.get("Strict-Transport-Security"), "HSTS when the proxy says the visitor used HTTPS"
+    assert "Strict-Transport-Security" not in client.get("/auth/login").headers
+    client.post("/auth/register", headers={"X-Forwarded-Proto": "https"}, data={
+        "display_name": "New", "email": "new@example.com", "password": "a long passphrase",
+        "confirm": "a long passphrase"})  # fmt: skip
+    assert "https://localhost/auth/register/confirm/" in outbox()[-1].get_content(), "links in mail are https"
+
+
+def test_without_the_proxy_setting_x_forwarded_proto_is_ignored(app):
+    response = app.test_client().get("/auth/login", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" not in response.headers
+
+
 def _templates():
     return sorted(TEMPLATES.rglob("*.html"))
 

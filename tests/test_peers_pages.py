@@ -60,10 +60,11 @@ def test_permissions_for_every_peers_action(world, client, login):
         ("GET", f"{studio}/submissions/{slot_id}", {"a": 403, "owner": 200}),
         ("POST", f"{studio}/peer-reviews/{review.id}/hide", {"a": 403, "b": 403, "outsider": 403}),
         ("POST", f"{base}/practice/reviews/{review.id}/reply", {"b": 403, "outsider": 403}),
-        ("GET", f"{base}/people", {None: 302, "outsider": 403, "other_instructor": 403, "a": 200, "owner": 200}),
-        ("POST", f"{base}/people/{w['b'].id}/connect", {"outsider": 403, "a": 302}),
+        ("GET", f"{base}/people", {None: 302, "outsider": 403, "other_instructor": 403, "a": 200, "owner": 200,
+                                   "admin": 200}),
+        ("POST", f"{base}/people/{w['b'].id}/connect", {"outsider": 403, "admin": 403, "a": 302}),
         ("POST", f"{base}/people/{w['outsider'].id}/connect", {"a": 404}),
-        ("POST", f"{base}/partner", {"outsider": 403, "a": 302}),
+        ("POST", f"{base}/partner", {"outsider": 403, "admin": 403, "a": 302}),
         ("GET", f"{base}/reviews/mine", {None: 302, "outsider": 403, "a": 403}),
         ("POST", f"{base}/reviews/{1}/hide", {"a": 403, "other_instructor": 403}),
         ("GET", "/wishes/", {None: 302, "a": 200, "outsider": 200}),
@@ -179,6 +180,37 @@ def test_connect_accept_shows_website_and_report_is_audited(world, client, login
     client.post(f"/courses/{course.slug}/people/{b.id}/report")
     assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "peer.report")) == 1
     assert db.session.scalar(select(func.count(Notification.id)).where(Notification.kind == "peer_report")) >= 2
+
+
+def test_admins_read_the_people_list_a_report_links_to_but_take_no_part(world, client, login, make_user):
+    course, a, b, admin = world["course"], world["a"], world["b"], world["admin"]
+    a.profile_visible = True
+    hidden = make_user(email="hidden@example.com", name="Hidden Hanna", profile_visible=False)
+    enrol(hidden, course)
+    db.session.commit()
+    login(a)
+    client.post(f"/courses/{course.slug}/people/{b.id}/report")
+    client.post("/auth/logout")
+    login(admin)
+    report = db.session.scalar(select(Notification).where(Notification.user_id == admin.id,
+                                                          Notification.kind == "peer_report"))  # fmt: skip
+    response = client.get(report.url)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, "the admin can follow the report to the course's people"
+    assert f'id="person-{a.id}"' in page and "Hidden Hanna" not in page, "the list staff see: visible learners"
+    assert "read-only" in page
+    actions = (f"/people/{a.id}/connect", f"/people/{a.id}/block", f"/people/{a.id}/report", f"{course.slug}/partner")
+    assert not [action for action in actions if action in page], "no buttons that would only answer 403"
+    base = f"/courses/{course.slug}"
+    for url in (f"{base}/people/{a.id}/connect", f"{base}/people/{a.id}/block", f"{base}/people/{a.id}/report",
+                f"{base}/partner", f"{base}/partner/cancel"):  # fmt: skip
+        assert client.post(url).status_code == 403, url
+    assert db.session.scalar(select(func.count(Connection.id))) == 0
+    assert db.session.scalar(select(func.count(Block.blocker_id))) == 0
+    assert client.get(f"/auth/people/{a.id}").status_code == 200, "and open a listed person's profile"
+    enrol(admin, course)  # an admin who is also a learner of the course takes part like any other
+    assert f"/people/{a.id}/connect" in client.get(f"{base}/people").get_data(as_text=True)
+    assert client.post(f"{base}/people/{a.id}/connect").status_code == 302
 
 
 def test_partner_matching_pairs_closest_goal_and_timezone(world, make_user):

@@ -75,6 +75,8 @@ def two_processes(app, tmp_path):
         "LMS_RATELIMIT_STORAGE_URI": REDIS_URL,
         "LMS_RATELIMIT_KEY_PREFIX": prefix,
         "LMS_INSTANCE_PATH": str(tmp_path / "shared-instance"),
+        # As behind the README's reverse proxy: the tests play visitors at different addresses with the header.
+        "LMS_PROXY_FIX_X_FOR": "1",
     }
     first, second = GunicornProcess(env), GunicornProcess(env)
     try:
@@ -89,7 +91,9 @@ def _csrf(session, url):
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
 
-def _login(session, base, email, password):
+def _login(session, base, email, password, client_address=None):
+    if client_address:
+        session.headers["X-Forwarded-For"] = client_address
     token = _csrf(session, base + "/auth/login")
     return session.post(base + "/auth/login", data={"csrf_token": token, "email": email, "password": password},
                         allow_redirects=False)  # fmt: skip
@@ -123,6 +127,30 @@ def test_login_throttle_is_shared_through_redis(two_processes, make_user):
     assert blocked.status_code == 429, "the 11th failure counts across both processes"
     blocked_too = _login(requests.Session(), first.url, "lena@example.com", PASSWORD)
     assert blocked_too.status_code == 429
+
+
+STRANGER, OWNER = "203.0.113.9", "198.51.100.7"
+
+
+def _attempt(process, email, password, client_address):
+    """One login by a fresh browser at client_address (named in X-Forwarded-For, as the proxy would)."""
+    return _login(requests.Session(), process.url, email, password, client_address).status_code
+
+
+def test_a_strangers_failures_through_both_processes_leave_the_owner_in(two_processes, make_user):
+    make_user(email="lena@example.com")
+    for attempt in range(10):
+        assert _attempt(two_processes[attempt % 2], "lena@example.com", "wrong password!", STRANGER) == 200
+    assert [_attempt(p, "lena@example.com", PASSWORD, STRANGER) for p in two_processes] == [429, 429]
+    assert _attempt(two_processes[1], "lena@example.com", PASSWORD, OWNER) == 302
+
+
+def test_one_address_spraying_accounts_is_stopped_by_both_processes(two_processes, make_user):
+    make_user(email="lena@example.com")
+    for n in range(30):  # LOGIN_IP_FAILURE_LIMIT: 30 accounts, one guess each, alternating processes
+        assert _attempt(two_processes[n % 2], f"a{n}@example.com", "wrong password!", STRANGER) == 200
+    assert [_attempt(p, "lena@example.com", PASSWORD, STRANGER) for p in two_processes] == [429, 429]
+    assert _attempt(two_processes[0], "lena@example.com", PASSWORD, OWNER) == 302
 
 
 def test_progress_written_through_one_is_seen_through_the_other(two_processes, make_user):

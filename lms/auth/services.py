@@ -8,6 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
+from lms.throttle import is_throttled, record_hit, reset
 
 # Compared against when the e-mail is unknown, so a failed login takes as long either way.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
@@ -73,6 +74,40 @@ def authenticate(email, password):
     if not user.check_password(password):
         return None
     return user
+
+
+def _login_counters(email, address):
+    """(setting, key) of each failed-login counter. The tight limit counts per account *and* client address,
+    so a stranger elsewhere cannot lock the owner out; one address trying many accounts meets the per-address
+    limit; a generous per-account ceiling still stops guessing spread over many addresses."""
+    return (
+        ("LOGIN_FAILURE_LIMIT", (email, address)),
+        ("LOGIN_IP_FAILURE_LIMIT", (address,)),
+        ("LOGIN_ACCOUNT_FAILURE_LIMIT", (email,)),
+    )
+
+
+def full_login_counter(email, address):
+    """The setting of the first failed-login counter that is full for this attempt, or None.
+    Known and unknown e-mails are counted alike, so a throttle says nothing about who has an account."""
+    for setting, key in _login_counters(email, address):
+        if is_throttled(setting, *key):
+            return setting
+    return None
+
+
+def record_login_failure(email, address):
+    for setting, key in _login_counters(email, address):
+        record_hit(setting, *key)
+
+
+def clear_login_failures(email, address, *, account_too=False):
+    """After a login from this address; after a password reset (which proves the mailbox) the account's own
+    ceiling too. The per-address counter is never cleared: logging in to one's own account must not buy
+    more guesses at others."""
+    reset("LOGIN_FAILURE_LIMIT", email, address)
+    if account_too:
+        reset("LOGIN_ACCOUNT_FAILURE_LIMIT", email)
 
 
 def record_login(user):

@@ -16,12 +16,22 @@ from lms.auth.forms import (
 from lms.extensions import db
 from lms.mail import send_mail
 from lms.models import User
-from lms.throttle import is_throttled, record_hit, reset
+from lms.throttle import is_throttled, record_hit, window_minutes
 from lms.urls import next_from_request
 
 bp = Blueprint("auth", __name__)
 
 INVALID_LOGIN = "That e-mail and password do not match an account. Check both, or reset your password."
+# Worded the same whether or not the e-mail has an account.
+THROTTLED_LOGIN = "Too many failed attempts for this account. Please wait {} minutes or reset your password."
+THROTTLED_ADDRESS = "Too many failed attempts from your network. Please wait {} minutes and try again."
+
+
+def _refuse_throttled_login(email):
+    full = services.full_login_counter(email, request.remote_addr)
+    if full is not None:
+        message = THROTTLED_ADDRESS if full == "LOGIN_IP_FAILURE_LIMIT" else THROTTLED_LOGIN
+        abort(429, message.format(window_minutes(full)))
 
 
 def _start_session(user, remember):
@@ -83,16 +93,15 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = services.normalize_email(form.email.data)
-        if is_throttled("LOGIN_FAILURE_LIMIT", email):
-            abort(429, "Too many failed attempts for this account. Please wait 15 minutes or reset your password.")
+        _refuse_throttled_login(email)
         user = services.authenticate(email, form.password.data)
         if user is None:
-            record_hit("LOGIN_FAILURE_LIMIT", email)
+            services.record_login_failure(email, request.remote_addr)
             form.password.errors.append(INVALID_LOGIN)
         elif not user.active:
             form.email.errors.append("This account has been deactivated. Please contact the Sparetime team.")
         else:
-            reset("LOGIN_FAILURE_LIMIT", email)
+            services.clear_login_failures(email, request.remote_addr)
             _start_session(user, remember=form.remember.data)
             db.session.commit()
             flash(f"Welcome back, {user.display_name}.", "success")
@@ -142,6 +151,8 @@ def reset_password(token):
     if form.validate_on_submit():
         services.change_password(user, form.password.data)
         db.session.commit()
+        # The mailbox is proven: the throttle page's "or reset your password" must really let its owner in.
+        services.clear_login_failures(user.email, request.remote_addr, account_too=True)
         logout_user()
         flash("Your password is changed and every other session has ended. Please log in.", "success")
         return redirect(url_for("auth.login"))

@@ -1,6 +1,7 @@
 """The peer directory of a course: people, connection requests, block, report and study partners.
 
-Only the course's active learners and its staff see a course's people.
+Only the course's active learners and its staff see a course's people and act there; admins may read the
+list too (for moderation: peer reports link them to it) but do not connect, block, report or pair up there.
 """
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -14,10 +15,14 @@ from lms.peers.forms import ButtonForm
 from lms.permissions import can_take_course
 
 
+def _takes_part(course):
+    # can_take_course too: an enrolment row alone does not open a draft course's people to its learners.
+    return directory.is_course_member(current_user, course) and can_take_course(current_user, course)
+
+
 def _load_member_course(slug):
     course = load_course(slug)
-    # can_take_course too: an enrolment row alone does not open a draft course's people to its learners.
-    if not directory.is_course_member(current_user, course) or not can_take_course(current_user, course):
+    if not _takes_part(course):
         abort(403)
     return course
 
@@ -33,12 +38,16 @@ def _load_peer(course, user_id):
 @bp.route("/courses/<slug>/people")
 @login_required
 def people(slug):
-    course = _load_member_course(slug)
+    course = load_course(slug)
+    takes_part = _takes_part(course)
+    if not takes_part and not current_user.is_admin:
+        abort(403)
     page = request.args.get("page", 1, type=int) or 1
+    # The same list the course staff see: only learners who chose to be visible.
     listing = directory.people_page(course, current_user, skill=request.args.get("skill", "")[:60], page=page)
-    own_request = directory.partner_request(course, current_user)
+    own_request = directory.partner_request(course, current_user) if takes_part else None
     return render_template("peers/people.html", course=course, listing=listing, own_request=own_request,
-                           form=ButtonForm())  # fmt: skip
+                           takes_part=takes_part, form=ButtonForm())  # fmt: skip
 
 
 def _back(course):
