@@ -24,6 +24,7 @@ from lms.models import (
     User,
 )
 from lms.notify import audit, notify
+from lms.permissions import can_take_course
 from lms.progress.services import available_lessons_clause
 
 PEOPLE_PER_PAGE = 24
@@ -63,6 +64,17 @@ def is_course_member(user, course):
     ) is not None or db.session.scalar(
         select(CourseStaff.user_id).where(CourseStaff.course_id == course.id, CourseStaff.user_id == user.id)
     ) is not None  # fmt: skip
+
+
+def takes_part(user, course):
+    """Connects, blocks, reports and pairs up in this course: a member of a course they can take
+    (an enrolment row alone does not open a draft course's people to its learners)."""
+    return is_course_member(user, course) and can_take_course(user, course)
+
+
+def may_read_people(user, course, *, taking_part):
+    """Those who take part, and admins: peer reports link them to the list, which they read as staff do."""
+    return taking_part or user.is_admin
 
 
 def progress_by_user(course, user_ids):

@@ -12,17 +12,11 @@ from lms.models import Connection, User
 from lms.peers import directory
 from lms.peers.blueprint import bp, load_course
 from lms.peers.forms import ButtonForm
-from lms.permissions import can_take_course
-
-
-def _takes_part(course):
-    # can_take_course too: an enrolment row alone does not open a draft course's people to its learners.
-    return directory.is_course_member(current_user, course) and can_take_course(current_user, course)
 
 
 def _load_member_course(slug):
     course = load_course(slug)
-    if not _takes_part(course):
+    if not directory.takes_part(current_user, course):
         abort(403)
     return course
 
@@ -39,8 +33,8 @@ def _load_peer(course, user_id):
 @login_required
 def people(slug):
     course = load_course(slug)
-    takes_part = _takes_part(course)
-    if not takes_part and not current_user.is_admin:
+    takes_part = directory.takes_part(current_user, course)
+    if not directory.may_read_people(current_user, course, taking_part=takes_part):
         abort(403)
     page = request.args.get("page", 1, type=int) or 1
     # The same list the course staff see: only learners who chose to be visible.
