@@ -10,8 +10,6 @@ lessons (a before_flush hook below, so no studio code path can forget it). Pages
 a new version simply misses the cache, so every process, on every server, sees an edit on its next request.
 """
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,6 +18,7 @@ from sqlalchemy import event, exists, select
 from sqlalchemy.orm import Session
 
 from lms.extensions import db
+from lms.memo import LRUCache
 from lms.models import Course, Lesson, Module, Upload
 from lms.models.peers import Assignment
 
@@ -58,32 +57,11 @@ class LessonInfo:
         return self.pass_mark is not None
 
 
-class _Cache:
-    """A small LRU map, safe to share between the threads of one process."""
-
-    def __init__(self, size):
-        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            value = self.items.get(key)
-            if value is not None:
-                self.items.move_to_end(key)
-            return value
-
-    def put(self, key, value):
-        with self.lock:
-            self.items[key] = value
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-
 def _cache():
     # One cache per app (and so per database): tests build many apps whose course ids repeat.
     cache = current_app.extensions.get("lms.syllabus")
-    if cache is None:  # not setdefault(..., _Cache()): that would build a throwaway cache on every call
-        cache = current_app.extensions.setdefault("lms.syllabus", _Cache(MAX_COURSES))
+    if cache is None:  # not setdefault(..., LRUCache()): that would build a throwaway cache on every call
+        cache = current_app.extensions.setdefault("lms.syllabus", LRUCache(MAX_COURSES))
     return cache
 
 

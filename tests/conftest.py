@@ -63,20 +63,21 @@ def _schema(database_url, tmp_path_factory):
 
 
 class IsolatedClient(FlaskClient):
-    """The tests keep one app context open, so `g` outlives a request: drop Flask-Login's cached user
-    around each request, as a real server (a fresh context per request) would."""
+    """The tests keep one app context open, so `g` outlives a request: drop Flask-Login's cached user and
+    Flask-WTF's signed CSRF token around each request, as a real server (a fresh context per request) would."""
 
     def open(self, *args, **kwargs):
-        self._forget_user()
+        self._forget_request_state()
         try:
             return super().open(*args, **kwargs)
         finally:
-            self._forget_user()
+            self._forget_request_state()
 
     @staticmethod
-    def _forget_user():
+    def _forget_request_state():
         if has_app_context():
             g.pop("_login_user", None)
+            g.pop("csrf_token", None)
 
 
 def make_app(database_url, instance_path, **overrides):

@@ -4,7 +4,7 @@ Every function here runs a fixed number of queries whatever the amount of data: 
 read marks and the viewer's votes are fetched for a whole page in one query each.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import bindparam, func, or_, select, true, union
@@ -98,7 +98,21 @@ class PostView:
     voted: bool = False
     is_opening: bool = False
     is_accepted: bool = False
-    badges: list = field(default_factory=list)
+    fragment_key: tuple = ()  # set by set_fragment_keys
+
+
+def set_fragment_keys(views, course, thread, viewer, zone, script_root):
+    """Give each post the key its rendered HTML (discussion/_post.html) is kept under by lms/fragments.py.
+
+    The key names every value _post.html shows or decides on, so an edit, vote, hide, rename, lock or
+    accepted answer is a new key. Whatever that template starts to read must be added here."""
+    shared = (script_root, course.slug, thread.id, thread.locked, thread.is_question,
+              thread.author_id == viewer.user_id, viewer.is_staff, zone)  # fmt: skip
+    for view in views:
+        p = view.post
+        view.fragment_key = (shared, p.id, p.author_id == viewer.user_id, p.created_at, p.edited_at, p.deleted_at,
+                             p.hidden_at, p.hidden_reason, p.vote_count, p.body_html, view.byline, view.voted,
+                             view.is_opening, view.is_accepted)  # fmt: skip
 
 
 def _post_views(posts, viewer, thread, voted_ids):

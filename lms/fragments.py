@@ -1,0 +1,57 @@
+"""Rendered pieces of a page kept in memory by each app process: `{% cache key %}...{% endcache %}`.
+
+A block renders once per distinct key; afterwards the stored HTML is served. The key must name every value the
+block shows or decides on (the place that builds it says so), so a change to any of them is simply a new key:
+nothing has to be invalidated, every process and server sees a change on its next request, and entries for
+old keys age out of the LRU. The template name and line are part of every key, so two blocks never collide.
+
+Forms inside a block carry the CSRF token of the request that rendered it. It is stored as a placeholder and
+replaced with the current request's token when served, so no visitor ever receives another visitor's token.
+
+`FRAGMENT_CACHE_SIZE` sets the entries per process; 0 renders every block every time.
+"""
+
+from flask_wtf.csrf import generate_csrf
+from jinja2 import nodes
+from jinja2.ext import Extension
+from markupsafe import Markup
+
+from lms.memo import LRUCache
+
+CSRF_PLACEHOLDER = "\ue000csrf-token\ue000"  # a private-use character never appears in escaped output
+_CSRF_FIELD = 'name="csrf_token"'
+
+
+class FragmentCache(Extension):
+    tags = {"cache"}
+
+    def __init__(self, environment):
+        super().__init__(environment)
+        environment.extend(fragment_cache=None)
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        place = nodes.Const(f"{parser.name}:{lineno}")
+        key = parser.parse_expression()
+        body = parser.parse_statements(("name:endcache",), drop_needle=True)
+        return nodes.CallBlock(self.call_method("_fragment", [place, key]), [], [], body).set_lineno(lineno)
+
+    def _fragment(self, place, key, caller):
+        cache = self.environment.fragment_cache
+        if cache is None:
+            return caller()
+        key = (place, key)
+        stored = cache.get(key)
+        if stored is None:
+            html = str(caller())
+            cache.put(key, html.replace(generate_csrf(), CSRF_PLACEHOLDER) if _CSRF_FIELD in html else html)
+            return Markup(html)
+        if CSRF_PLACEHOLDER in stored:
+            stored = stored.replace(CSRF_PLACEHOLDER, generate_csrf())
+        return Markup(stored)
+
+
+def init_app(app):
+    app.jinja_env.add_extension(FragmentCache)
+    size = app.config.get("FRAGMENT_CACHE_SIZE", 0)
+    app.jinja_env.fragment_cache = LRUCache(size) if size else None

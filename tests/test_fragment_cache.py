@@ -1,0 +1,122 @@
+"""Rendered posts kept in memory (lms/fragments.py): a thread page served from the cache is the page the
+templates would render now, after every kind of change, for every kind of reader, and no reader receives
+another reader's CSRF token."""
+
+import re
+
+import pytest
+
+from lms.extensions import db
+from lms.models import User
+from lms.models.discussion import Post
+from tests.conftest import PASSWORD
+from tests.discussion_helpers import world  # noqa: F401 (fixture)
+
+TOKEN = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*(")')
+
+
+def without_tokens(html):
+    return TOKEN.sub(r"\1-\2", html)
+
+
+def tokens_in(html):
+    return set(re.findall(r'name="csrf_token"[^>]*value="([^"]*)"', html))
+
+
+@pytest.fixture
+def readers(app, world):
+    """A logged-in client per kind of reader: the asker, a peer who replies, the course's instructor."""
+    clients = {}
+    for name, user in (("maya", world.maya), ("tom", world.tom), ("instructor", world.instructor)):
+        client = clients[name] = app.test_client()
+        form = {"email": user.email, "password": PASSWORD}
+        form.update({"csrf_token": token for token in tokens_in(client.get("/auth/login").get_data(as_text=True))})
+        assert client.post("/auth/login", data=form).status_code == 302
+    return clients
+
+
+def assert_served_pages_are_fresh(app, readers, thread_url):
+    """Each reader's page from the warm cache equals the page rendered with no cache at all."""
+    cache = app.jinja_env.fragment_cache
+    for name, client in readers.items():
+        client.get(thread_url)  # shows (and so clears) any message flashed by the last change
+        cached = client.get(thread_url)
+        assert cached.status_code == 200
+        app.jinja_env.fragment_cache = None
+        try:
+            fresh = client.get(thread_url).get_data(as_text=True)
+        finally:
+            app.jinja_env.fragment_cache = cache
+        assert without_tokens(cached.get_data(as_text=True)) == without_tokens(fresh), f"stale page for {name}"
+
+
+def test_every_change_to_a_post_or_thread_reaches_every_reader(app, world, readers):
+    thread = world.thread(kind="question", body="How do I say no to a rush job?")
+    early = world.reply(thread, body="Quote a rush fee.")
+    second = world.reply(thread, body="Ask what the deadline really is.")
+    answer = world.reply(thread, world.instructor, body="Offer two options with prices.")
+    url = world.thread_url(thread)
+    maya, tom, instructor = readers["maya"], readers["tom"], readers["instructor"]
+    assert_served_pages_are_fresh(app, readers, url)
+    assert len(app.jinja_env.fragment_cache) > 0  # the pages above were served from it
+
+    changes = [
+        lambda: maya.post(world.post_url(thread, early, "vote")),
+        lambda: tom.post(world.post_url(thread, early, "edit"), data={"body": "Quote a **rush fee** of 50%."}),
+        lambda: maya.post(world.post_url(thread, answer, "accept")),
+        lambda: instructor.post(world.post_url(thread, second, "hide"), data={"reason": "Off topic"}),
+        lambda: rename(world.tom, "Tom O."),
+        lambda: set_timezone(world.maya, "Pacific/Auckland"),
+        lambda: instructor.post(world.thread_url(thread, "/lock"), data={"reason": "Answered"}),
+        lambda: tom.post(world.post_url(thread, early, "delete")),
+        lambda: instructor.post(world.post_url(thread, second, "unhide")),
+        lambda: maya.post(world.post_url(thread, answer, "accept")),  # unmark
+        lambda: instructor.post(world.thread_url(thread, "/unlock")),
+    ]
+    for change in changes:
+        response = change()
+        assert response is None or response.status_code == 302
+        db.session.expire_all()
+        assert_served_pages_are_fresh(app, readers, url)
+
+    page = maya.get(url).get_data(as_text=True)
+    assert "Tom O." in page and "Removed by author." in page and "Off topic" not in page
+
+
+def rename(user, name):
+    db.session.get(User, user.id).display_name = name
+    db.session.commit()
+
+
+def set_timezone(user, zone):
+    db.session.get(User, user.id).timezone = zone
+    db.session.commit()
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_forms_in_a_cached_post_carry_the_readers_own_token(app, world, readers):
+    # Maya and Tom read the instructor's thread alike, so Tom is served the posts rendered for Maya.
+    thread = world.thread(author=world.instructor)
+    reply = world.reply(thread, world.instructor)
+    url = world.thread_url(thread)
+    pages = {name: readers[name].get(url).get_data(as_text=True) for name in ("maya", "tom")}
+    tokens = {name: tokens_in(page) for name, page in pages.items()}
+    vote_form = re.compile(rf'action="[^"]*/posts/{reply.id}/vote"[^>]*>\s*<input[^>]*value="([^"]*)"')
+    for name, page in pages.items():
+        # Every form on the page, the cached posts' included, carries this request's token.
+        assert len(tokens[name]) == 1, name
+        assert vote_form.search(page).group(1) in tokens[name]
+    assert tokens["maya"].isdisjoint(tokens["tom"])
+
+    # The token in the post Tom was served from the cache is accepted: his vote counts.
+    token = vote_form.search(pages["tom"]).group(1)
+    assert readers["tom"].post(world.post_url(thread, reply, "vote"), data={"csrf_token": token}).status_code == 302
+    assert db.session.get(Post, reply.id).vote_count == 1
+
+
+@pytest.mark.parametrize("app_config", [{"FRAGMENT_CACHE_SIZE": 0}])
+def test_the_cache_can_be_turned_off(app, world, readers):
+    thread = world.thread()
+    world.reply(thread, body="Put it in writing.")
+    assert app.jinja_env.fragment_cache is None
+    assert "Put it in writing." in readers["tom"].get(world.thread_url(thread)).get_data(as_text=True)
