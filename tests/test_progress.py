@@ -174,6 +174,7 @@ def test_heartbeat_refuses_bad_input_and_strangers(client, login, instructor, le
     assert client.post("/progress/heartbeat", data={"lesson_id": lesson.id, "seconds": 30}).status_code == 302
     login(learner)
     assert client.post("/progress/heartbeat", data={"lesson_id": "x", "seconds": 30}).status_code == 400
+    assert client.post("/progress/heartbeat", data={"lesson_id": str(2**63), "seconds": 30}).status_code == 400
     assert client.post("/progress/heartbeat", data={"lesson_id": lesson.id, "seconds": 30}).get_json()["credited"] == 0
     assert db.session.query(LessonProgress).count() == 0
 

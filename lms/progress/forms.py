@@ -4,6 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
+from lms.security import MAX_ID
+
 
 class GoalForm(FlaskForm):
     weekly_goal_minutes = IntegerField(
@@ -13,5 +15,5 @@ class GoalForm(FlaskForm):
 
 
 class HeartbeatForm(FlaskForm):
-    lesson_id = IntegerField(validators=[DataRequired()])
+    lesson_id = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=MAX_ID)])  # an id the database can hold
     seconds = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=3600)])
