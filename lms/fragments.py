@@ -3,7 +3,8 @@
 A block renders once per distinct key; afterwards the stored HTML is served. The key must name every value the
 block shows or decides on (the place that builds it says so), so a change to any of them is simply a new key:
 nothing has to be invalidated, every process and server sees a change on its next request, and entries for
-old keys age out of the LRU. The template name and line are part of every key, so two blocks never collide.
+old keys age out of the LRU. Every key also holds the template name and line (two blocks never collide) and
+what every page renders with: the app's script root (links) and the viewer's time zone (dates).
 
 Forms inside a block carry the CSRF token of the request that rendered it. It is stored as a placeholder and
 replaced with the current request's token when served, so no visitor ever receives another visitor's token.
@@ -11,12 +12,15 @@ replaced with the current request's token when served, so no visitor ever receiv
 `FRAGMENT_CACHE_SIZE` sets the entries per process; 0 renders every block every time.
 """
 
+from flask import has_request_context, request
 from flask_wtf.csrf import generate_csrf
 from jinja2 import nodes
 from jinja2.ext import Extension
 from markupsafe import Markup
 
 from lms.memo import LRUCache
+from lms.request_cache import memoised
+from lms.templating import user_timezone
 
 CSRF_PLACEHOLDER = "\ue000csrf-token\ue000"  # a private-use character never appears in escaped output
 _CSRF_FIELD = 'name="csrf_token"'
@@ -38,9 +42,9 @@ class FragmentCache(Extension):
 
     def _fragment(self, place, key, caller):
         cache = self.environment.fragment_cache
-        if cache is None:
+        if cache is None or not has_request_context():  # e-mails from cron jobs: no viewer to key on
             return caller()
-        key = (place, key)
+        key = (place, memoised(("fragment-context",), _render_context), key)
         stored = cache.get(key)
         if stored is None:
             html = str(caller())
@@ -49,6 +53,10 @@ class FragmentCache(Extension):
         if CSRF_PLACEHOLDER in stored:
             stored = stored.replace(CSRF_PLACEHOLDER, generate_csrf())
         return Markup(stored)
+
+
+def _render_context():
+    return request.script_root, user_timezone().key
 
 
 def init_app(app):

@@ -35,19 +35,20 @@ def readers(app, world):
     return clients
 
 
-def assert_served_pages_are_fresh(app, readers, thread_url):
+def assert_served_pages_are_fresh(app, readers, url, names=None):
     """Each reader's page from the warm cache equals the page rendered with no cache at all."""
     cache = app.jinja_env.fragment_cache
-    for name, client in readers.items():
-        client.get(thread_url)  # shows (and so clears) any message flashed by the last change
-        cached = client.get(thread_url)
+    for name in names or readers:
+        client = readers[name]
+        client.get(url)  # shows (and so clears) any message flashed by the last change
+        cached = client.get(url)
         assert cached.status_code == 200
         app.jinja_env.fragment_cache = None
         try:
-            fresh = client.get(thread_url).get_data(as_text=True)
+            fresh = client.get(url).get_data(as_text=True)
         finally:
             app.jinja_env.fragment_cache = cache
-        assert without_tokens(cached.get_data(as_text=True)) == without_tokens(fresh), f"stale page for {name}"
+        assert without_tokens(cached.get_data(as_text=True)) == without_tokens(fresh), f"stale {url} for {name}"
 
 
 def test_every_change_to_a_post_or_thread_reaches_every_reader(app, world, readers):
@@ -81,6 +82,47 @@ def test_every_change_to_a_post_or_thread_reaches_every_reader(app, world, reade
 
     page = maya.get(url).get_data(as_text=True)
     assert "Tom O." in page and "Removed by author." in page and "Off topic" not in page
+
+
+def test_every_change_to_a_thread_reaches_the_board_and_the_lesson_page(app, world, readers):
+    maya, tom, instructor = readers["maya"], readers["tom"], readers["instructor"]
+    question = world.thread(kind="question", title="Rush jobs?", lesson=world.lesson)
+    chat = world.thread(world.tom, title="Introduce yourself", lesson=world.lesson, anonymous=True)
+    board, lesson_page = world.url(), f"/learn/{world.course.slug}/lessons/{world.lesson.id}"
+    learners = ("maya", "tom")
+
+    def check():
+        db.session.expire_all()
+        assert_served_pages_are_fresh(app, readers, board)
+        assert_served_pages_are_fresh(app, readers, lesson_page, learners)
+
+    check()
+    assert len(app.jinja_env.fragment_cache) > 0
+    answer = world.reply(question, world.instructor, body="Charge for it.")  # counts, activity, unread
+    check()
+    maya.get(world.thread_url(question))  # read: no longer unread for Maya
+    changes = [
+        lambda: maya.post(world.post_url(question, answer, "accept")),
+        lambda: tom.post(world.post_url(question, db.session.get(Post, question.first_post_id), "vote")),
+        lambda: instructor.post(world.thread_url(chat, "/pin")),
+        lambda: instructor.post(world.thread_url(chat, "/lock"), data={"reason": "Done"}),
+        lambda: maya.post(world.post_url(question, db.session.get(Post, question.first_post_id), "edit"),
+                          data={"title": "Rush jobs: what to charge?", "body": "Edited"}),
+        lambda: rename(world.maya, "Maya L."),
+        lambda: rename_lesson(world.lesson, "Saying no"),
+        lambda: set_timezone(world.tom, "America/Denver"),
+    ]
+    for change in changes:
+        response = change()
+        assert response is None or response.status_code == 302
+        check()
+    page = tom.get(board).get_data(as_text=True)
+    assert "Maya L." in page and "Rush jobs: what to charge?" in page and "Answered" in page and "Pinned" in page
+
+
+def rename_lesson(lesson, title):
+    db.session.get(type(lesson), lesson.id).title = title
+    db.session.commit()
 
 
 def rename(user, name):

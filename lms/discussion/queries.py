@@ -42,6 +42,14 @@ class ThreadRow:
     url: str = ""
     lesson_title: str = ""
 
+    @property
+    def fragment_key(self):
+        """Everything the row's HTML in thread_list (discussion/_macros.html) shows, with the course and
+        show_lesson, which the macro adds: the key it is kept under by lms/fragments.py."""
+        t = self.thread
+        return (t.id, t.title, t.kind, t.pinned, t.accepted_post_id, t.locked, t.last_activity_at, t.vote_count,
+                self.reply_count, self.unread, self.byline, self.lesson_title)  # fmt: skip
+
 
 def thread_rows(threads, viewer):
     """Wrap threads for a list: byline, reply count and unread flag, with one query for the read marks."""
@@ -101,13 +109,13 @@ class PostView:
     fragment_key: tuple = ()  # set by set_fragment_keys
 
 
-def set_fragment_keys(views, course, thread, viewer, zone, script_root):
+def set_fragment_keys(views, course, thread, viewer):
     """Give each post the key its rendered HTML (discussion/_post.html) is kept under by lms/fragments.py.
 
     The key names every value _post.html shows or decides on, so an edit, vote, hide, rename, lock or
     accepted answer is a new key. Whatever that template starts to read must be added here."""
-    shared = (script_root, course.slug, thread.id, thread.locked, thread.is_question,
-              thread.author_id == viewer.user_id, viewer.is_staff, zone)  # fmt: skip
+    shared = (course.slug, thread.id, thread.locked, thread.is_question, thread.author_id == viewer.user_id,
+              viewer.is_staff)  # fmt: skip
     for view in views:
         p = view.post
         view.fragment_key = (shared, p.id, p.author_id == viewer.user_id, p.created_at, p.edited_at, p.deleted_at,

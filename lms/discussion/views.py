@@ -30,7 +30,6 @@ from lms.discussion.moderation_views import add_moderation_routes
 from lms.discussion.people import byline
 from lms.extensions import db
 from lms.models.discussion import Post
-from lms.templating import user_timezone
 
 bp = Blueprint("discussion", __name__)
 add_moderation_routes(bp)
@@ -136,7 +135,7 @@ def thread(slug, thread_id):
 def render_thread(course, viewer, thread, reply_form, *, last_read=None, following=None, status=200):
     page_number = max(int_arg("page", 1), 1)
     page, top, replies = queries.thread_page(thread, viewer, page_number)
-    queries.set_fragment_keys(top + replies, course, thread, viewer, user_timezone().key, request.script_root)
+    queries.set_fragment_keys(top + replies, course, thread, viewer)
     if following is None:
         following = services.is_following(thread, current_user)
     html = render_template(
