@@ -36,7 +36,9 @@ from sqlalchemy import create_engine, event, select, text  # noqa: E402
 RESULTS = ROOT / "bench" / "results"
 SECRET_KEY = "bench-secret-key-not-for-production"
 PASSWORD = "bench-password"
-GUNICORN_ARGS = ["-w", "2", "-k", "gthread", "--threads", "4", "--no-control-socket", "--log-level", "warning"]
+WORKERS, THREADS = 2, 4
+GUNICORN_ARGS = ["-w", str(WORKERS), "-k", "gthread", "--threads", str(THREADS), "--no-control-socket", "--log-level",
+                 "warning"]  # fmt: skip
 TARGETS = {"ratio_to_baseline": 0.25, "p99_ms": 50, "max_queries": 8}
 # Sent by the load generators; the session cookie carries Flask-Login's identifier for it (see session_cookie).
 USER_AGENT = "sparetime-bench"
@@ -194,11 +196,21 @@ def measure_in_process(app, pages):
     return stats
 
 
+def worker_connections(connections):
+    """A keep-alive connection stays with the worker that accepted it, and a worker uses one core at most (the
+    GIL). Uncapped, the load generator's connections sometimes all landed on one worker, leaving the other core
+    idle: the same page measured 146 req/s with 32/0 connections and 411 with 18/14 (seen with `ss`). Capping
+    each worker near its share (plus its threads, so gthread still keeps every connection alive) makes both
+    workers busy, for the app and the baseline alike."""
+    return ["--worker-connections", str(-(-connections // WORKERS) + THREADS)]
+
+
 class Server:
-    def __init__(self, target, env):
+    def __init__(self, target, env, connections):
         self.port = free_port()
         self.process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), *GUNICORN_ARGS, "-b", f"127.0.0.1:{self.port}", target],
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), *GUNICORN_ARGS, *worker_connections(connections),
+             "-b", f"127.0.0.1:{self.port}", target],
             cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             start_new_session=True,
         )  # fmt: skip
@@ -283,7 +295,7 @@ def markdown_table(result):
         )
     head = (f"Database: {result['database']}, scale {result['scale']} ({result['sizes']['progress']:,} progress rows, "
             f"{result['sizes']['posts']:,} posts); {result['connections']} connections, {result['duration']} s per page; "
-            f"gunicorn {' '.join(GUNICORN_ARGS[:6])}; peak app RSS {result['peak_rss_mb']} MB; machine load average "
+            f"gunicorn {' '.join(GUNICORN_ARGS[:6] + worker_connections(result['connections']))}; peak app RSS {result['peak_rss_mb']} MB; machine load average "
             f"{result['load_average'][0]} before, {result['load_average'][1]} after (2 cores: above ~1, other work "
             f"shared the CPU).")  # fmt: skip
     return head + "\n\n" + "\n".join(rows) + "\n"
@@ -314,7 +326,7 @@ def main():
         # The baseline server stays up and runs between the pages: each page is compared with the mean of the
         # baseline runs just before and just after it, because these virtual machines' speed drifts within
         # minutes (the same code measured 1.7x slower an hour later).
-        baseline_server = Server("bench.baseline_app:app", env)
+        baseline_server = Server("bench.baseline_app:app", env, args.connections)
         servers.append(baseline_server)
         baseline_reqs = [("GET", "/", "", "", "", "")]
         run_load(baseline_server.url, baseline_reqs, 2, args.connections, args.threads, workdir)  # warm-up
@@ -325,7 +337,7 @@ def main():
             return run_load(baseline_server.url, baseline_reqs, max(3, args.duration // 2), args.connections,
                             args.threads, workdir)["rps"]  # fmt: skip
 
-        app_server = Server("run:app", env)
+        app_server = Server("run:app", env, args.connections)
         servers.append(app_server)
         results = {}
         before = baseline_between_pages()
