@@ -19,7 +19,7 @@ class DefaultConfig:
     # a client cannot fake its address; with a proxy and 0, every visitor shares the proxy's address.
     PROXY_FIX_X_FOR = 0
 
-    # Rendered page fragments each process keeps (lms/fragments.py); a discussion post is ~1.5 kB. 0 turns it off.
+    # Rendered page fragments each process keeps (lms/fragments.py): ~3 kB for a post with its key. 0 turns it off.
     FRAGMENT_CACHE_SIZE = 10_000
 
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a clock: long lessons do not expire forms
