@@ -295,7 +295,8 @@ def markdown_table(result):
         )
     head = (f"Database: {result['database']}, scale {result['scale']} ({result['sizes']['progress']:,} progress rows, "
             f"{result['sizes']['posts']:,} posts); {result['connections']} connections, {result['duration']} s per page; "
-            f"gunicorn {' '.join(GUNICORN_ARGS[:6] + worker_connections(result['connections']))}; peak app RSS {result['peak_rss_mb']} MB; machine load average "
+            f"gunicorn {' '.join(GUNICORN_ARGS[:6] + worker_connections(result['connections']))}; "
+            f"peak app RSS {result['peak_rss_mb']} MB; machine load average "
             f"{result['load_average'][0]} before, {result['load_average'][1]} after (2 cores: above ~1, other work "
             f"shared the CPU).")  # fmt: skip
     return head + "\n\n" + "\n".join(rows) + "\n"

@@ -26,9 +26,5 @@ class LRUCache:
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
 
-    def clear(self):
-        with self.lock:
-            self.items.clear()
-
     def __len__(self):
         return len(self.items)
