@@ -245,6 +245,9 @@ def test_course_reviews_after_half_and_moderation(world, client, login):
     assert db.session.scalar(select(func.count(CourseReview.id))) == 1
     summary = feedback.course_reviews_summary(course, a)
     assert summary["average"] == 5.0 and summary["count"] == 1 and summary["own"].text == "Even better."
+    # The course's reviews page (which lists the reviews itself) shows the average and the count too.
+    page = client.get(f"/courses/{course.slug}/reviews").get_data(as_text=True)
+    assert "<strong>5.0</strong>" in page and "from 1 review<" in page and "Even better." in page
     review = summary["own"]
     client.post("/auth/logout")
     login(world["owner"])

@@ -1,8 +1,10 @@
 """Peer rules for course reviews (rate a course after 50% or completion) and course wishes (propose, vote,
 instructors mark planned or link to a course and the voters hear about it)."""
 
+from functools import cache
+
 from flask import url_for
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -39,12 +41,17 @@ def review_eligibility(course, user):
     return False, f"You can review this course once you are {REVIEW_THRESHOLD_PERCENT}% through it (now {percent}%)."
 
 
+@cache
+def _own_review_statement():
+    # Built once: every course page asks (a reused statement skips construction and cache-key work).
+    return select(CourseReview).where(CourseReview.course_id == bindparam("course_id"),
+                                      CourseReview.user_id == bindparam("user_id"))  # fmt: skip
+
+
 def own_course_review(course, user):
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalar(
-        select(CourseReview).where(CourseReview.course_id == course.id, CourseReview.user_id == user.id)
-    )
+    return db.session.scalar(_own_review_statement(), {"course_id": course.id, "user_id": user.id})
 
 
 def save_course_review(course, user, rating, text):
@@ -84,23 +91,34 @@ def unhide_course_review(review, staff):
 
 
 def visible_reviews_query(course, *, include_hidden=False):
+    return _reviews_query(course.id, include_hidden)
+
+
+def _reviews_query(course_id, include_hidden):
     query = (
         select(CourseReview)
-        .where(CourseReview.course_id == course.id)
+        .where(CourseReview.course_id == course_id)
         .options(joinedload(CourseReview.user), joinedload(CourseReview.replied_by))
         .order_by(CourseReview.created_at.desc(), CourseReview.id.desc())
     )
     return query if include_hidden else query.where(CourseReview.hidden_at.is_(None))
 
 
-def course_reviews_summary(course, viewer=None, recent=3):
+@cache
+def _summary_statement():
     # The newest reviews and the course's average/count in one query (window functions over all rows).
-    rows = db.session.execute(
-        visible_reviews_query(course)
+    # Built once: every course page runs it.
+    return (
+        _reviews_query(bindparam("course_id"), include_hidden=False)
         .add_columns(func.avg(CourseReview.rating).over(), func.count(CourseReview.id).over())
-        .limit(recent)
-    ).all()
-    recent_reviews = [row[0] for row in rows]
+        .limit(bindparam("limit"))
+    )
+
+
+def course_reviews_summary(course, viewer=None, recent=3):
+    # At least one row even when no review is wanted: the average and count ride on every row.
+    rows = db.session.execute(_summary_statement(), {"course_id": course.id, "limit": max(recent, 1)}).all()
+    recent_reviews = [row[0] for row in rows[:recent]]
     average = round(float(rows[0][1]), 1) if rows else None
     count = rows[0][2] if rows else 0
     authenticated = viewer is not None and getattr(viewer, "is_authenticated", False)
