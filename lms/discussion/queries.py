@@ -106,29 +106,23 @@ class PostView:
     voted: bool = False
     is_opening: bool = False
     is_accepted: bool = False
-    fragment_key: tuple = ()  # set by set_fragment_keys
-
-
-def set_fragment_keys(views, course, thread, viewer):
-    """Give each post the key its rendered HTML (discussion/_post.html) is kept under by lms/fragments.py.
-
-    The key names every value _post.html shows or decides on, so an edit, vote, hide, rename, lock or
-    accepted answer is a new key. Whatever that template starts to read must be added here."""
-    shared = (course.slug, thread.id, thread.locked, thread.is_question, thread.author_id == viewer.user_id,
-              viewer.is_staff)  # fmt: skip
-    for view in views:
-        p = view.post
-        view.fragment_key = (shared, p.id, p.author_id == viewer.user_id, p.created_at, p.edited_at, p.deleted_at,
-                             p.hidden_at, p.hidden_reason, p.vote_count, p.body_html, view.byline, view.voted,
-                             view.is_opening, view.is_accepted)  # fmt: skip
+    fragment_key: tuple = ()  # what its rendered HTML is kept under (lms/fragments.py); see _post_views
 
 
 def _post_views(posts, viewer, thread, voted_ids):
-    return [
-        PostView(p, byline(p.author, p.anonymous, viewer), p.id in voted_ids, p.id == thread.first_post_id,
-                 p.id == thread.accepted_post_id)  # fmt: skip
-        for p in posts
-    ]
+    """Each post with how this viewer sees it. Its fragment key names every value discussion/_post.html shows
+    or decides on (thread.html adds the course's slug), so an edit, vote, hide, rename, lock or accepted
+    answer is a new key: whatever that template starts to read must be added here."""
+    shared = (thread.id, thread.locked, thread.is_question, thread.author_id == viewer.user_id, viewer.is_staff)
+    views = []
+    for p in posts:
+        view = PostView(p, byline(p.author, p.anonymous, viewer), p.id in voted_ids, p.id == thread.first_post_id,
+                        p.id == thread.accepted_post_id)  # fmt: skip
+        view.fragment_key = (shared, p.id, p.author_id == viewer.user_id, p.created_at, p.edited_at, p.deleted_at,
+                             p.hidden_at, p.hidden_reason, p.vote_count, p.body_html, view.byline, view.voted,
+                             view.is_opening, view.is_accepted)  # fmt: skip
+        views.append(view)
+    return views
 
 
 def _replies(thread):

@@ -135,7 +135,6 @@ def thread(slug, thread_id):
 def render_thread(course, viewer, thread, reply_form, *, last_read=None, following=None, status=200):
     page_number = max(int_arg("page", 1), 1)
     page, top, replies = queries.thread_page(thread, viewer, page_number)
-    queries.set_fragment_keys(top + replies, course, thread, viewer)
     if following is None:
         following = services.is_following(thread, current_user)
     html = render_template(
