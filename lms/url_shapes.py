@@ -4,9 +4,9 @@ Werkzeug builds a URL by finding the endpoint's rule and running every value thr
 15 microseconds a call on our 2-core machines, and a thread page has 200 links (18% of its time). The shape of
 a URL only depends on the endpoint and the names of the values given, so it is built once with placeholder
 values and later filled in by string replacement. Only values that neither a converter nor the query-string
-encoding would change (non-negative ints, slug-like strings and paths such as static file names) take this path; anything else, and any special
-argument (_anchor, _external, ...), goes to Flask's url_for unchanged. tests/test_url_shapes.py checks the
-two agree on every route.
+encoding would change (non-negative ints, slug-like strings and paths such as static file names) take this
+path; anything else, and any special argument (_anchor, _external, ...), goes to Flask's url_for unchanged.
+tests/test_url_shapes.py checks the two agree on every route.
 """
 
 import re

@@ -72,7 +72,7 @@ def takes_part(user, course):
     return is_course_member(user, course) and can_take_course(user, course)
 
 
-def may_read_people(user, course, *, taking_part):
+def may_read_people(user, *, taking_part):
     """Those who take part, and admins: peer reports link them to the list, which they read as staff do."""
     return taking_part or user.is_admin
 

@@ -34,7 +34,7 @@ def _load_peer(course, user_id):
 def people(slug):
     course = load_course(slug)
     takes_part = directory.takes_part(current_user, course)
-    if not directory.may_read_people(current_user, course, taking_part=takes_part):
+    if not directory.may_read_people(current_user, taking_part=takes_part):
         abort(403)
     page = request.args.get("page", 1, type=int) or 1
     # The same list the course staff see: only learners who chose to be visible.
