@@ -9,6 +9,8 @@ what every page renders with: the app's script root (links) and the viewer's tim
 Forms inside a block carry the CSRF token of the request that rendered it. It is stored as a placeholder and
 replaced with the current request's token when served, so no visitor ever receives another visitor's token.
 
+A key of None renders the block afresh (for data that has nothing cheap to key on).
+
 `FRAGMENT_CACHE_SIZE` sets the entries per process; 0 renders every block every time.
 """
 
@@ -42,7 +44,7 @@ class FragmentCache(Extension):
 
     def _fragment(self, place, key, caller):
         cache = self.environment.fragment_cache
-        if cache is None or not has_request_context():  # e-mails from cron jobs: no viewer to key on
+        if cache is None or key is None or not has_request_context():  # e-mails from cron: no viewer to key on
             return caller()
         key = (place, memoised(("fragment-context",), _render_context), key)
         stored = cache.get(key)

@@ -163,3 +163,80 @@ def test_the_cache_can_be_turned_off(app, world, readers):
     world.reply(thread, body="Put it in writing.")
     assert app.jinja_env.fragment_cache is None
     assert "Put it in writing." in readers["tom"].get(world.thread_url(thread)).get_data(as_text=True)
+
+
+def test_every_change_to_progress_or_the_syllabus_reaches_the_course_home(app, make_user, login):
+    """Module lists on the course home are shared by learners who stand at the same place in a course."""
+    from tests.factories import enrol, lessons_of, make_course
+
+    owner = make_user(role="instructor")
+    course = make_course(owner, "Feedback", slug="feedback", modules=((5, 10), (7, 8)))
+    first, second, third, fourth = lessons_of(course)
+    clients = {}
+    for name in ("ana", "ben", "owner"):
+        user = owner if name == "owner" else make_user(display_name=name.title())
+        if name != "owner":
+            enrol(user, course)
+        login(user, clients.setdefault(name, app.test_client()))
+    ana, ben = clients["ana"], clients["ben"]
+    home = "/learn/feedback/"
+
+    def check():
+        db.session.expire_all()
+        assert_served_pages_are_fresh(app, clients, home)
+
+    check()
+    assert len(app.jinja_env.fragment_cache) > 0
+    done = lambda client, lesson: client.post(f"/learn/feedback/lessons/{lesson.id}/done")  # noqa: E731
+    changes = [
+        lambda: done(ana, first),  # Ana's first module differs from Ben's; the next lesson moves
+        lambda: ana.get(f"/learn/feedback/lessons/{third.id}"),  # resume where she left off
+        lambda: done(ben, first),  # Ben now stands where Ana stood: he is served her module lists
+        lambda: rename_lesson(second, "Asking for feedback"),
+        lambda: edit_module(third.module_id, requires_previous=True),  # Ana's second module locks
+        lambda: done(ana, second),  # and opens again
+        lambda: edit_module(third.module_id, drip_days=30),  # a date the learners read in their zone
+        lambda: enrolled_days_ago(clients_user(ben), course, 3),  # the same lock, another date
+        lambda: set_timezone(db.session.get(User, clients_user(ana)), "Pacific/Auckland"),
+        lambda: edit_lesson(fourth, pass_mark=80),  # a knowledge check appears
+    ]
+    for change in changes:
+        response = change()
+        assert response is None or response.status_code in (200, 302)
+        check()
+    page = ana.get(home).get_data(as_text=True)
+    assert "Asking for feedback" in page and "Knowledge check" in page and "opens on" in page
+
+
+def clients_user(client):
+    """The id of the user a test client is logged in as."""
+    with client.session_transaction() as session:
+        token = session["_user_id"]
+    return db.session.scalar(db.select(User.id).where(User.session_token == token))
+
+
+def enrolled_days_ago(user_id, course, days):
+    from datetime import timedelta
+
+    from lms.database import utcnow
+    from lms.models import Enrolment
+
+    enrolment = db.session.scalar(db.select(Enrolment).filter_by(user_id=user_id, course_id=course.id))
+    enrolment.enrolled_at = utcnow() - timedelta(days=days)
+    db.session.commit()
+
+
+def edit_module(module_id, **fields):
+    from lms.models import Module
+
+    module = db.session.get(Module, module_id)
+    for name, value in fields.items():
+        setattr(module, name, value)
+    db.session.commit()
+
+
+def edit_lesson(lesson, **fields):
+    lesson = db.session.get(type(lesson), lesson.id)
+    for name, value in fields.items():
+        setattr(lesson, name, value)
+    db.session.commit()

@@ -47,6 +47,17 @@ class CourseOutline:
 
     modules: list = field(default_factory=list)  # [(Module, [LessonState, ...]), ...]
     states: list = field(default_factory=list)  # every LessonState in course order
+    syllabus_key: tuple = ()  # (course id, syllabus_version) when the lessons are the in-memory syllabus
+
+    def module_fragment_key(self, course, module, states, resume):
+        """What a module's lesson list on the course home shows, as the key its HTML is kept under
+        (lms/fragments.py): titles, minutes and quizzes come with the syllabus version, the rest is each
+        lesson's status and lock reason and which lesson is next. None (render it afresh) for an outline not
+        built from the in-memory syllabus."""
+        if not self.syllabus_key:
+            return None
+        next_id = resume.lesson.id if resume is not None and resume.lesson.module_id == module.id else None
+        return (course.slug, self.syllabus_key, module.id, next_id, tuple((s.status, s.reason) for s in states))
 
     def state_of(self, lesson_id):
         return next((s for s in self.states if s.lesson.id == lesson_id), None)
@@ -225,10 +236,12 @@ def course_outline(user, course, enrolment=None, *, bypass_locks=False, now=None
     """The outline of one course for one learner: the syllabus from memory, one progress query."""
     user_id = user.id if getattr(user, "is_authenticated", False) else None
     progress = load_progress(user_id, [course.id])
-    return build_outline(
+    outline = build_outline(
         syllabus(course), progress, enrolment=enrolment, tz=timezone_of(user), today=local_today(user, now),
         bypass_locks=bypass_locks,
     )  # fmt: skip
+    outline.syllabus_key = (course.id, course.syllabus_version)
+    return outline
 
 
 def outlines_for_enrolments(user, enrolments, now=None):
