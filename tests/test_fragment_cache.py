@@ -1,6 +1,6 @@
-"""Rendered posts kept in memory (lms/fragments.py): a thread page served from the cache is the page the
-templates would render now, after every kind of change, for every kind of reader, and no reader receives
-another reader's CSRF token."""
+"""Rendered pieces of pages kept in memory (lms/fragments.py): a thread page, board, lesson page, course home
+or catalog served from the cache is the page the templates would render now, after every kind of change, for
+every kind of reader, and no reader receives another reader's CSRF token."""
 
 import re
 
@@ -240,3 +240,51 @@ def edit_lesson(lesson, **fields):
     for name, value in fields.items():
         setattr(lesson, name, value)
     db.session.commit()
+
+
+def test_every_change_to_a_course_or_a_learners_place_in_it_reaches_the_catalog(app, make_user, login):
+    """Catalog cards are shared by every visitor who stands in the same relation to a course."""
+    from lms.models import Course, CourseSkill
+    from tests.factories import enrol, lessons_of, make_course
+
+    owner = make_user(role="instructor", display_name="Olga")
+    course = make_course(owner, "Feedback", slug="feedback", modules=((5, 10),), skills=("feedback",))
+    other = make_course(owner, "Pricing", slug="pricing", policy="approval")
+    ana, ben = make_user(display_name="Ana"), make_user(display_name="Ben")
+    enrol(ana, course)
+    clients = {"visitor": app.test_client(), "ana": app.test_client(), "ben": app.test_client()}
+    login(ana, clients["ana"])
+    login(ben, clients["ben"])
+    catalog = "/courses/"
+
+    def check():
+        db.session.expire_all()
+        assert_served_pages_are_fresh(app, clients, catalog)
+
+    def change_course(**fields):
+        row = db.session.get(Course, course.id)
+        for name, value in fields.items():
+            setattr(row, name, value)
+        db.session.commit()
+
+    check()
+    assert len(app.jinja_env.fragment_cache) > 0
+    changes = [
+        lambda: clients["ben"].post("/courses/feedback/enrol"),  # his card changes, and everyone's count
+        lambda: clients["ben"].post("/courses/pricing/enrol"),  # pending approval
+        lambda: clients["ana"].post(f"/learn/feedback/lessons/{lessons_of(course)[0].id}/done"),  # 50%
+        lambda: change_course(title="Giving feedback"),
+        lambda: change_course(summary="Say it kindly."),
+        lambda: change_course(level="advanced"),
+        lambda: change_course(total_minutes=90),
+        lambda: change_course(lesson_count=7),
+        lambda: db.session.add(CourseSkill(course_id=course.id, name="leadership")) or db.session.commit(),
+        lambda: rename(owner, "Olga P."),
+        lambda: clients["ana"].post("/courses/feedback/withdraw"),
+    ]
+    for change in changes:
+        response = change()
+        assert response is None or response.status_code in (200, 302)
+        check()
+    page = clients["visitor"].get(catalog).get_data(as_text=True)
+    assert "Giving feedback" in page and "leadership" in page and "Olga P." in page and other.title in page

@@ -95,6 +95,14 @@ def catalog_statement(query):
     return statement.order_by(*order, Course.id.desc())
 
 
+def card_fragment_key(course, enrolment, percent):
+    """Everything a catalog card (enrolment/_course_card.html) shows: the key its HTML is kept under by
+    lms/fragments.py. Whatever that template starts to read must be added here."""
+    return (course.id, course.slug, course.title, course.summary, course.level, course.total_minutes,
+            course.lesson_count, course.enrolled_count, tuple(skill.name for skill in course.skills),
+            course.owner.display_name if course.owner else None, enrolment.status if enrolment else None, percent)  # fmt: skip
+
+
 def skill_options():
     """Distinct skills of published courses, for the filter."""
     return list(

@@ -41,6 +41,7 @@ def catalog_page():
         "enrolment/catalog.html", page=page, query=query, mine=mine, percentages=percentages,
         skills=catalog.skill_options(), levels=catalog.LEVEL_LABELS, lengths=catalog.LENGTH_CHOICES,
         sorts=catalog.SORT_CHOICES, length_label=catalog.length_label, week_minutes=week_minutes,
+        card_fragment_key=catalog.card_fragment_key,
     )  # fmt: skip
 
 
