@@ -119,6 +119,12 @@ def syllabus(course):
     return syllabi([course])[course.id]
 
 
+def fragment_key(course):
+    """What names a course's syllabus in a fragment cache key (lms/fragments.py): its version changes with
+    every edit to a module or lesson, so HTML built only from the syllabus is fresh under this key."""
+    return course.id, course.syllabus_version
+
+
 # What the cached syllabus depends on: modules and lessons, and whether a lesson has files or a practice task.
 _WATCHED = (Module, Lesson, Upload, Assignment)
 

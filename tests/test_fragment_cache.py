@@ -288,3 +288,48 @@ def test_every_change_to_a_course_or_a_learners_place_in_it_reaches_the_catalog(
         check()
     page = clients["visitor"].get(catalog).get_data(as_text=True)
     assert "Giving feedback" in page and "leadership" in page and "Olga P." in page and other.title in page
+
+
+def test_every_change_to_the_syllabus_reaches_the_course_page(app, make_user, login):
+    """The course page's syllabus is the same for every visitor of a course."""
+    from lms.models import Lesson
+    from tests.factories import enrol, lessons_of, make_course
+
+    owner = make_user(role="instructor")
+    course = make_course(owner, "Feedback", slug="feedback", modules=((5, 10), (7,)))
+    first, second, third = lessons_of(course)
+    learner = make_user()
+    enrol(learner, course)
+    clients = {"visitor": app.test_client(), "learner": app.test_client(), "owner": app.test_client()}
+    login(learner, clients["learner"])
+    login(owner, clients["owner"])
+    page_url = "/courses/feedback"
+
+    def check():
+        db.session.expire_all()
+        assert_served_pages_are_fresh(app, clients, page_url)
+
+    def new_lesson():
+        db.session.add(Lesson(course_id=course.id, module_id=third.module_id, position=5, title="Saying no kindly",
+                              body_md="", body_html="", minutes=4, minutes_authored=4))  # fmt: skip
+        db.session.commit()
+
+    check()
+    assert len(app.jinja_env.fragment_cache) > 0
+    changes = [
+        lambda: rename_lesson(second, "Asking for feedback"),
+        lambda: edit_lesson(first, minutes=25),
+        lambda: edit_lesson(first, is_preview=True),  # a link for visitors
+        lambda: edit_lesson(third, requires_previous=True),
+        lambda: edit_module(third.module_id, title="Week two", summary="Practice."),
+        lambda: edit_module(third.module_id, drip_days=3),
+        lambda: edit_module(first.module_id, requires_previous=True),
+        new_lesson,
+        lambda: edit_lesson(second, archived_at=db.func.now()),
+    ]
+    for change in changes:
+        change()
+        check()
+    page = clients["visitor"].get(page_url).get_data(as_text=True)
+    assert "Saying no kindly" in page and "Week two" in page and "Asking for feedback" not in page
+    assert f'lessons/{first.id}"' in page  # the free preview's link

@@ -15,6 +15,7 @@ from lms.models import Course
 from lms.peers.services import course_reviews_summary
 from lms.permissions import can_view_course_page, is_course_staff
 from lms.progress.services import course_percentages
+from lms.syllabus import fragment_key as syllabus_fragment_key
 from lms.syllabus import syllabus
 from lms.templating import has_endpoint
 
@@ -111,7 +112,7 @@ def render_course_page(course, enrol_form=None, status=200):
         reviews_summary=course_reviews_summary(course, viewer),
         outcomes=[line.strip() for line in (course.outcomes or "").splitlines() if line.strip()],
         preview_links=has_endpoint("lessons.lesson"), continue_link=has_endpoint("lessons.course_home"),
-        level_label=catalog.LEVEL_LABELS.get(course.level, course.level),
+        level_label=catalog.LEVEL_LABELS.get(course.level, course.level), syllabus_key=syllabus_fragment_key(course),
     ), status  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import contains_eager
 from lms.extensions import db
 from lms.models import Lesson, LessonProgress, Module
 from lms.syllabus import LessonInfo, syllabi, syllabus
+from lms.syllabus import fragment_key as syllabus_fragment_key
 
 DONE, IN_PROGRESS, NOT_STARTED, LOCKED = "done", "in_progress", "not_started", "locked"
 STATUS_LABELS = {DONE: "Done", IN_PROGRESS: "In progress", NOT_STARTED: "Not started", LOCKED: "Locked"}
@@ -240,7 +241,7 @@ def course_outline(user, course, enrolment=None, *, bypass_locks=False, now=None
         syllabus(course), progress, enrolment=enrolment, tz=timezone_of(user), today=local_today(user, now),
         bypass_locks=bypass_locks,
     )  # fmt: skip
-    outline.syllabus_key = (course.id, course.syllabus_version)
+    outline.syllabus_key = syllabus_fragment_key(course)
     return outline
 
 
