@@ -183,8 +183,15 @@ def test_long_threads_are_paginated(world, client, use):
     use(world.maya)
     page1 = client.get(world.thread_url(thread)).get_data(as_text=True)
     assert "Page 1 of 3" in page1 and "Reply 0<" in page1 and "Reply 50<" not in page1
+    assert 'rel="next"' in page1 and 'rel="prev"' not in page1
+    page2 = client.get(world.thread_url(thread, "?page=2")).get_data(as_text=True)
+    assert "Page 2 of 3" in page2 and "Reply 50<" in page2 and "Reply 49<" not in page2 and "Reply 100<" not in page2
+    assert "page=1" in page2 and "page=3" in page2  # previous and next
     page3 = client.get(world.thread_url(thread, "?page=3")).get_data(as_text=True)
     assert "Reply 119<" in page3 and "Asking for a friend" not in page3
+    assert 'rel="prev"' in page3 and 'rel="next"' not in page3
+    beyond = client.get(world.thread_url(thread, "?page=9"))  # an old link to a page that no longer exists
+    assert beyond.status_code == 200 and not re.search(r"Reply \d+<", beyond.get_data(as_text=True))
 
 
 def test_board_filters_and_sort(world, client, use):

@@ -6,6 +6,8 @@ read marks and the viewer's votes are fetched for a whole page in one query each
 
 from dataclasses import dataclass
 from functools import cache
+from math import ceil
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, or_, select, true, union
 from sqlalchemy.orm import joinedload
@@ -13,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from lms.discussion import search
 from lms.discussion.people import Byline, Viewer, byline, path_for
 from lms.extensions import db
-from lms.models import Course, CourseStaff, Enrolment
+from lms.models import Course, CourseStaff, Enrolment, User
 from lms.models.discussion import Post, PostReport, PostVote, Thread, ThreadFollow, ThreadRead
 from lms.permissions import can_take_course, is_course_staff
 from lms.syllabus import syllabus
@@ -99,14 +101,59 @@ def board_page(course, viewer, *, filter_="all", sort="recent", lesson_id=None, 
     return page_obj, rows
 
 
+class PostAuthor(NamedTuple):
+    id: int
+    display_name: str
+
+
+# What a thread page shows of a post (discussion/_post.html and PostView.fragment_key), read as plain rows: a
+# page of 50 posts and their authors as ORM objects cost three times as much to load.
+_POST_COLUMNS = (Post.id, Post.author_id, Post.anonymous, Post.body_html, Post.vote_count, Post.created_at,
+                 Post.edited_at, Post.deleted_at, Post.hidden_at, Post.hidden_reason)  # fmt: skip
+
+
+@cache
+def _post_rows_statement():
+    return select(*_POST_COLUMNS, User.display_name.label("author_name")).outerjoin(User, User.id == Post.author_id)
+
+
 @dataclass
 class PostView:
-    post: Post
+    post: object  # a row of _POST_COLUMNS (attributes named as Post's) with author_name
     byline: Byline
     voted: bool = False
     is_opening: bool = False
     is_accepted: bool = False
     fragment_key: tuple = ()  # what its rendered HTML is kept under (lms/fragments.py); see _post_views
+
+
+@dataclass
+class PostsPage:
+    """Which page of a thread's replies is shown: what the pagination macro reads."""
+
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self):
+        return ceil(self.total / self.per_page)
+
+    @property
+    def has_prev(self):
+        return self.page > 1
+
+    @property
+    def prev_num(self):
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def has_next(self):
+        return self.page < self.pages
+
+    @property
+    def next_num(self):
+        return self.page + 1 if self.has_next else None
 
 
 def _post_views(posts, viewer, thread, voted_ids):
@@ -116,7 +163,8 @@ def _post_views(posts, viewer, thread, voted_ids):
     shared = (thread.id, thread.locked, thread.is_question, thread.author_id == viewer.user_id, viewer.is_staff)
     views = []
     for p in posts:
-        view = PostView(p, byline(p.author, p.anonymous, viewer), p.id in voted_ids, p.id == thread.first_post_id,
+        author = PostAuthor(p.author_id, p.author_name) if p.author_id is not None else None
+        view = PostView(p, byline(author, p.anonymous, viewer), p.id in voted_ids, p.id == thread.first_post_id,
                         p.id == thread.accepted_post_id)  # fmt: skip
         view.fragment_key = (shared, p.id, p.author_id == viewer.user_id, p.created_at, p.edited_at, p.deleted_at,
                              p.hidden_at, p.hidden_reason, p.vote_count, p.body_html, view.byline, view.voted,
@@ -125,9 +173,14 @@ def _post_views(posts, viewer, thread, voted_ids):
     return views
 
 
-def _replies(thread):
+def _reply_conditions(thread):
+    """The thread's posts other than the opening post and the accepted answer (shown on top of page 1)."""
     excluded = [i for i in (thread.first_post_id, thread.accepted_post_id) if i]
-    return select(Post).where(Post.thread_id == thread.id, Post.id.not_in(excluded))
+    return Post.thread_id == thread.id, Post.id.not_in(excluded)
+
+
+def _replies(thread):
+    return select(Post).where(*_reply_conditions(thread))
 
 
 def last_read_subquery(user_id):
@@ -145,17 +198,23 @@ def following_subquery(user_id):
 
 
 def thread_page(thread, viewer, page=1):
-    """Opening post and accepted answer (on page 1) plus one page of the other replies, in id order."""
+    """Opening post and accepted answer (on page 1) plus one page of the other replies, in id order.
+    A page past the last shows no replies (as a list's pages do), rather than an error."""
     top_ids = [i for i in (thread.first_post_id, thread.accepted_post_id) if i] if page == 1 else []
     top = []
     if top_ids:
-        top = db.session.scalars(select(Post).where(Post.id.in_(top_ids)).options(joinedload(Post.author))).all()
+        top = db.session.execute(_post_rows_statement().where(Post.id.in_(top_ids))).all()
         top.sort(key=lambda p: p.id != thread.first_post_id)  # opening post, then the accepted answer
-    query = _replies(thread).options(joinedload(Post.author)).order_by(Post.id)
+    replies = db.session.execute(
+        _post_rows_statement()
+        .where(*_reply_conditions(thread))
+        .order_by(Post.id)
+        .limit(POSTS_PER_PAGE)
+        .offset((page - 1) * POSTS_PER_PAGE)
+    ).all()
     # The thread keeps its reply count, so the page needs no COUNT over the posts.
-    page_obj = db.paginate(query, page=page, per_page=POSTS_PER_PAGE, error_out=False, count=False)
-    page_obj.total = max(0, thread.reply_count - (1 if thread.accepted_post_id else 0))
-    posts = top + list(page_obj.items)
+    page_obj = PostsPage(page, POSTS_PER_PAGE, max(0, thread.reply_count - (1 if thread.accepted_post_id else 0)))
+    posts = top + replies
     voted = set()
     if posts and viewer.user_id is not None:
         voted = set(db.session.scalars(
