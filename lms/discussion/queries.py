@@ -57,19 +57,22 @@ def thread_rows(threads, viewer):
     """Wrap threads for a list: byline, reply count and unread flag, with one query for the read marks."""
     marks = {}
     if threads and viewer.user_id is not None:
-        marks = dict(
-            db.session.execute(
-                select(ThreadRead.thread_id, ThreadRead.last_read_post_id).where(
-                    ThreadRead.user_id == viewer.user_id, ThreadRead.thread_id.in_([t.id for t in threads])
-                )
-            ).all()
-        )
+        marks = dict(db.session.execute(
+            _read_marks_statement(), {"user_id": viewer.user_id, "thread_ids": [t.id for t in threads]}
+        ).all())  # fmt: skip
     rows = []
     for thread in threads:
         last_read = marks.get(thread.id, 0)
         rows.append(ThreadRow(thread, byline(thread.author, thread.anonymous, viewer), thread.reply_count,
                               (thread.last_post_id or 0) > last_read))  # fmt: skip
     return rows
+
+
+@cache
+def _read_marks_statement():
+    return select(ThreadRead.thread_id, ThreadRead.last_read_post_id).where(
+        ThreadRead.user_id == bindparam("user_id"), ThreadRead.thread_id.in_(bindparam("thread_ids", expanding=True))
+    )
 
 
 def board_page(course, viewer, *, filter_="all", sort="recent", lesson_id=None, page=1):
