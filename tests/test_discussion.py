@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.models.discussion import Post, PostVote, Thread, ThreadRead
-from tests.discussion_helpers import bulk_replies, use, world  # noqa: F401 (fixtures)
+from tests.discussion_helpers import bulk_replies, bulk_threads, use, world  # noqa: F401 (fixtures)
 
 
 def test_learner_starts_a_thread_and_it_shows_on_the_board(world, client, use):
@@ -209,6 +209,18 @@ def test_board_filters_and_sort(world, client, use):
     following = client.get(world.url("?filter=following")).get_data(as_text=True)
     assert "Tom question" in following and "Tom story" not in following  # she replied there, so she follows
     assert client.get(world.url("?filter=nonsense&sort=bogus&page=x")).status_code == 200
+
+
+def test_board_pages_and_filters_count_what_they_show(world, client, use):
+    bulk_threads(world.course, world.tom, 30)
+    world.thread(world.maya, title="Maya question", kind="question")
+    use(world.maya)
+    first = client.get(world.url()).get_data(as_text=True)
+    assert "Page 1 of 2" in first and "Maya question" in first and first.count('class="thread-row') == 25
+    second = client.get(world.url("?page=2")).get_data(as_text=True)
+    assert "Page 2 of 2" in second and second.count('class="thread-row') == 6 and "Maya question" not in second
+    mine = client.get(world.url("?filter=mine")).get_data(as_text=True)
+    assert mine.count('class="thread-row') == 1 and "Page 1 of" not in mine  # one page: no pager
 
 
 def test_lesson_threads_contract(world, make_user):

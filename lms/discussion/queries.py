@@ -35,9 +35,58 @@ def viewer_for(user, course):
     return Viewer(user.id, False)
 
 
+class PostAuthor(NamedTuple):
+    """An author as bylines need them (lms/discussion/people.py), read with the post or thread."""
+
+    id: int
+    display_name: str
+
+
+class ThreadSummary(NamedTuple):
+    """What a thread list shows of a thread, read as a plain row with its author's name: a board page of 25
+    threads and their authors as ORM objects cost about three times as much to load."""
+
+    id: int
+    title: str
+    kind: str
+    pinned: bool
+    locked: bool
+    accepted_post_id: int | None
+    last_activity_at: object
+    vote_count: int
+    reply_count: int
+    last_post_id: int | None
+    lesson_id: int | None
+    anonymous: bool
+    author_id: int | None
+    author_name: str | None
+
+    @property
+    def is_question(self):
+        return self.kind == "question"
+
+    @property
+    def author(self):
+        return PostAuthor(self.author_id, self.author_name) if self.author_id is not None else None
+
+
+@cache
+def thread_summaries_statement():
+    """Select ThreadSummary rows; callers add their conditions, order and limit."""
+    return select(
+        Thread.id, Thread.title, Thread.kind, Thread.pinned, Thread.locked, Thread.accepted_post_id,
+        Thread.last_activity_at, Thread.vote_count, Thread.reply_count, Thread.last_post_id, Thread.lesson_id,
+        Thread.anonymous, Thread.author_id, User.display_name,
+    ).outerjoin(User, User.id == Thread.author_id)  # fmt: skip
+
+
+def thread_summaries(statement, params=None):
+    return [ThreadSummary._make(row) for row in db.session.execute(statement, params or {})]
+
+
 @dataclass
 class ThreadRow:
-    thread: Thread
+    thread: ThreadSummary
     byline: Byline
     reply_count: int
     unread: bool
@@ -76,37 +125,30 @@ def _read_marks_statement():
 
 
 def board_page(course, viewer, *, filter_="all", sort="recent", lesson_id=None, page=1):
-    query = (
-        select(Thread)
-        .where(Thread.course_id == course.id)
-        # Authors are joined (no query per row for the byline); lesson tags come from the in-memory syllabus.
-        .options(joinedload(Thread.author))
-    )
+    conditions = [Thread.course_id == course.id]
     if lesson_id is not None:
-        query = query.where(Thread.lesson_id == lesson_id)
+        conditions.append(Thread.lesson_id == lesson_id)
     if filter_ == "unanswered":
-        query = query.where(Thread.kind == "question", Thread.accepted_post_id.is_(None))
+        conditions += [Thread.kind == "question", Thread.accepted_post_id.is_(None)]
     elif filter_ == "following":
-        query = query.where(
-            Thread.id.in_(select(ThreadFollow.thread_id).where(ThreadFollow.user_id == viewer.user_id))
-        )
+        conditions.append(Thread.id.in_(select(ThreadFollow.thread_id).where(ThreadFollow.user_id == viewer.user_id)))
     elif filter_ == "mine":
-        query = query.where(Thread.author_id == viewer.user_id)
+        conditions.append(Thread.author_id == viewer.user_id)
     order = [Thread.pinned.desc()]
     if sort == "top":
         order.append(Thread.vote_count.desc())
     order += [Thread.last_activity_at.desc(), Thread.id.desc()]
-    page_obj = db.paginate(query.order_by(*order), page=page, per_page=THREADS_PER_PAGE, error_out=False)
-    rows = thread_rows(page_obj.items, viewer)
+    # Authors are joined (no query per row for the byline); lesson tags come from the in-memory syllabus.
+    threads = thread_summaries(
+        thread_summaries_statement().where(*conditions).order_by(*order).limit(THREADS_PER_PAGE)
+        .offset((page - 1) * THREADS_PER_PAGE)
+    )  # fmt: skip
+    total = db.session.scalar(select(func.count(Thread.id)).where(*conditions))
+    rows = thread_rows(threads, viewer)
     titles = {lesson.id: lesson.title for lesson in syllabus(course)}  # archived lessons get no tag
     for row in rows:
         row.lesson_title = titles.get(row.thread.lesson_id, "")
-    return page_obj, rows
-
-
-class PostAuthor(NamedTuple):
-    id: int
-    display_name: str
+    return ListPage(page, THREADS_PER_PAGE, total), rows
 
 
 # What a thread page shows of a post (discussion/_post.html and PostView.fragment_key), read as plain rows: a
@@ -131,8 +173,8 @@ class PostView:
 
 
 @dataclass
-class PostsPage:
-    """Which page of a thread's replies is shown: what the pagination macro reads."""
+class ListPage:
+    """Which page of a list (a thread's replies, the board) is shown: what the pagination macro reads."""
 
     page: int
     per_page: int
@@ -216,7 +258,7 @@ def thread_page(thread, viewer, page=1):
         .offset((page - 1) * POSTS_PER_PAGE)
     ).all()
     # The thread keeps its reply count, so the page needs no COUNT over the posts.
-    page_obj = PostsPage(page, POSTS_PER_PAGE, max(0, thread.reply_count - (1 if thread.accepted_post_id else 0)))
+    page_obj = ListPage(page, POSTS_PER_PAGE, max(0, thread.reply_count - (1 if thread.accepted_post_id else 0)))
     posts = top + replies
     voted = set()
     if posts and viewer.user_id is not None:

@@ -231,25 +231,26 @@ def recent_threads_for_lesson(lesson, viewer, limit=5):
 
     Each item: thread, byline (anonymity respected), reply_count, unread. Three queries at most.
     """
-    from lms.discussion.queries import thread_rows, viewer_for
+    from lms.discussion.queries import thread_rows, thread_summaries, viewer_for
 
     course = lesson.course
     context = viewer_for(viewer, course)
     if context is None:
         return []
-    threads = db.session.scalars(
+    threads = thread_summaries(
         _lesson_threads_statement(), {"course_id": course.id, "lesson_id": lesson.id, "limit": limit}
-    ).all()
+    )
     return thread_rows(threads, context)
 
 
 @cache
 def _lesson_threads_statement():
     """Built once per process: every lesson page runs it (building it took a third of its cost)."""
+    from lms.discussion.queries import thread_summaries_statement
+
     return (
-        select(Thread)
+        thread_summaries_statement()
         .where(Thread.course_id == bindparam("course_id"), Thread.lesson_id == bindparam("lesson_id"))
-        .options(db.joinedload(Thread.author))  # one join instead of a query per thread author
         .order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
         .limit(bindparam("limit"))
     )
