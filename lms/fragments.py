@@ -50,11 +50,17 @@ class FragmentCache(Extension):
         stored = cache.get(key)
         if stored is None:
             html = str(caller())
-            cache.put(key, html.replace(generate_csrf(), CSRF_PLACEHOLDER) if _CSRF_FIELD in html else html)
+            cache.put(key, html.replace(_csrf_token(), CSRF_PLACEHOLDER) if _CSRF_FIELD in html else html)
             return Markup(html)
         if CSRF_PLACEHOLDER in stored:
-            stored = stored.replace(CSRF_PLACEHOLDER, generate_csrf())
+            stored = stored.replace(CSRF_PLACEHOLDER, _csrf_token())
         return Markup(stored)
+
+
+def _csrf_token():
+    """This request's token, asked of Flask-WTF once per request rather than once per cached form. Only
+    blocks that hold a form ask: asking gives a visitor without a session one."""
+    return memoised(("csrf-token",), generate_csrf)
 
 
 def _render_context():

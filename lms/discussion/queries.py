@@ -151,20 +151,38 @@ def board_page(course, viewer, *, filter_="all", sort="recent", lesson_id=None, 
     return ListPage(page, THREADS_PER_PAGE, total), rows
 
 
-# What a thread page shows of a post (discussion/_post.html and PostView.fragment_key), read as plain rows: a
-# page of 50 posts and their authors as ORM objects cost three times as much to load.
-_POST_COLUMNS = (Post.id, Post.author_id, Post.anonymous, Post.body_html, Post.vote_count, Post.created_at,
-                 Post.edited_at, Post.deleted_at, Post.hidden_at, Post.hidden_reason)  # fmt: skip
+class PostSummary(NamedTuple):
+    """What a thread page shows of a post (discussion/_post.html), read as a plain row with its author's
+    name: a page of 50 posts and their authors as ORM objects cost three times as much to load."""
+
+    id: int
+    author_id: int | None
+    anonymous: bool
+    body_html: str
+    vote_count: int
+    created_at: object
+    edited_at: object
+    deleted_at: object
+    hidden_at: object
+    hidden_reason: str
+    author_name: str | None
 
 
 @cache
-def _post_rows_statement():
-    return select(*_POST_COLUMNS, User.display_name.label("author_name")).outerjoin(User, User.id == Post.author_id)
+def _post_summaries_statement():
+    return select(
+        Post.id, Post.author_id, Post.anonymous, Post.body_html, Post.vote_count, Post.created_at, Post.edited_at,
+        Post.deleted_at, Post.hidden_at, Post.hidden_reason, User.display_name,
+    ).outerjoin(User, User.id == Post.author_id)  # fmt: skip
+
+
+def _post_summaries(statement):
+    return [PostSummary._make(row) for row in db.session.execute(statement)]
 
 
 @dataclass
 class PostView:
-    post: object  # a row of _POST_COLUMNS (attributes named as Post's) with author_name
+    post: PostSummary
     byline: Byline
     voted: bool = False
     is_opening: bool = False
@@ -211,9 +229,9 @@ def _post_views(posts, viewer, thread, voted_ids):
         author = PostAuthor(p.author_id, p.author_name) if p.author_id is not None else None
         view = PostView(p, byline(author, p.anonymous, viewer), p.id in voted_ids, p.id == thread.first_post_id,
                         p.id == thread.accepted_post_id)  # fmt: skip
-        view.fragment_key = (shared, p.id, p.author_id == viewer.user_id, p.created_at, p.edited_at, p.deleted_at,
-                             p.hidden_at, p.hidden_reason, p.vote_count, p.body_html, view.byline, view.voted,
-                             view.is_opening, view.is_accepted)  # fmt: skip
+        # The post itself is every column the template reads (PostSummary), so it goes into the key whole.
+        view.fragment_key = (shared, p, p.author_id == viewer.user_id, view.byline, view.voted, view.is_opening,
+                             view.is_accepted)  # fmt: skip
         views.append(view)
     return views
 
@@ -248,15 +266,15 @@ def thread_page(thread, viewer, page=1):
     top_ids = [i for i in (thread.first_post_id, thread.accepted_post_id) if i] if page == 1 else []
     top = []
     if top_ids:
-        top = db.session.execute(_post_rows_statement().where(Post.id.in_(top_ids))).all()
+        top = _post_summaries(_post_summaries_statement().where(Post.id.in_(top_ids)))
         top.sort(key=lambda p: p.id != thread.first_post_id)  # opening post, then the accepted answer
-    replies = db.session.execute(
-        _post_rows_statement()
+    replies = _post_summaries(
+        _post_summaries_statement()
         .where(*_reply_conditions(thread))
         .order_by(Post.id)
         .limit(POSTS_PER_PAGE)
         .offset((page - 1) * POSTS_PER_PAGE)
-    ).all()
+    )
     # The thread keeps its reply count, so the page needs no COUNT over the posts.
     page_obj = ListPage(page, POSTS_PER_PAGE, max(0, thread.reply_count - (1 if thread.accepted_post_id else 0)))
     posts = top + replies
