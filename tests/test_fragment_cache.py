@@ -333,3 +333,16 @@ def test_every_change_to_the_syllabus_reaches_the_course_page(app, make_user, lo
     page = clients["visitor"].get(page_url).get_data(as_text=True)
     assert "Saying no kindly" in page and "Week two" in page and "Asking for feedback" not in page
     assert f'lessons/{first.id}"' in page  # the free preview's link
+
+
+def test_a_visitor_reading_cached_pages_gets_no_session(app, make_user):
+    """Only blocks holding a form ask for a CSRF token: asking would start a session for every visitor."""
+    from tests.factories import make_course
+
+    make_course(make_user(role="instructor"), "Feedback", slug="feedback")
+    visitor = app.test_client()
+    for url in ("/courses/", "/courses/feedback", "/courses/", "/courses/feedback"):  # misses, then hits
+        response = visitor.get(url)
+        assert response.status_code == 200 and "Feedback" in response.get_data(as_text=True)
+        assert not response.headers.getlist("Set-Cookie"), url
+    assert len(app.jinja_env.fragment_cache) > 0
