@@ -249,4 +249,8 @@ def test_recent_replies_contract(world):
     item = items[0]
     assert item["author_label"] == "Anonymous peer" and item["course_slug"] == "client-communication"
     assert item["thread_title"] == thread.title and item["url"].startswith("/courses/client-communication/")
+    named = world.reply(thread, world.tom, body="Signed reply")
+    newest = recent_replies_for_user(world.maya)[0]
+    assert newest["author_label"] == world.tom.display_name and newest["created_at"] == named.created_at
+    assert newest["url"].endswith(f"/posts/{named.id}") and newest["course_title"] == world.course.title
     assert recent_replies_for_user(world.outsider) == []

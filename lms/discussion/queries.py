@@ -353,10 +353,13 @@ def _recent_replies_statement(for_admin):
     ).subquery()
     enrolled = select(Enrolment.course_id).where(Enrolment.user_id == user_id, Enrolment.status == "active")
     staffed = select(CourseStaff.course_id).where(CourseStaff.user_id == user_id)
+    # Plain rows (no ORM objects): only these columns are shown, and the dashboard runs it on every visit.
     return (
-        select(Post, Thread, Course)
+        select(Post.id, Post.author_id, Post.anonymous, Post.created_at, User.display_name, Thread.title, Course.id,
+               Course.slug, Course.title)  # fmt: skip
         .join(Thread, Thread.id == Post.thread_id)
         .join(Course, Course.id == Thread.course_id)
+        .outerjoin(User, User.id == Post.author_id)
         .where(
             Post.thread_id.in_(select(own_threads.c[0])),
             or_(Post.author_id.is_(None), Post.author_id != user_id),
@@ -365,7 +368,6 @@ def _recent_replies_statement(for_admin):
             Post.hidden_at.is_(None),
             true() if for_admin else or_(Course.id.in_(enrolled), Course.id.in_(staffed)),
         )
-        .options(joinedload(Post.author))
         .order_by(Post.id.desc())
         .limit(bindparam("limit"))
     )
@@ -380,12 +382,13 @@ def recent_replies(user, limit):
         db.session.scalars(select(CourseStaff.course_id).where(CourseStaff.user_id == user.id))
     )  # fmt: skip
     items = []
-    for post, thread, course in rows:
-        viewer = Viewer(user.id, user.is_admin or course.id in staff_courses)
+    for post_id, author_id, anonymous, created_at, author_name, thread_title, course_id, slug, course_title in rows:
+        viewer = Viewer(user.id, user.is_admin or course_id in staff_courses)
+        author = PostAuthor(author_id, author_name) if author_id is not None else None
         items.append({
-            "course_slug": course.slug, "course_title": course.title, "thread_title": thread.title,
-            "author_label": byline(post.author, post.anonymous, viewer).label, "created_at": post.created_at,
-            "url": path_for("discussion.goto_post", slug=course.slug, post_id=post.id),
+            "course_slug": slug, "course_title": course_title, "thread_title": thread_title,
+            "author_label": byline(author, anonymous, viewer).label, "created_at": created_at,
+            "url": path_for("discussion.goto_post", slug=slug, post_id=post_id),
         })  # fmt: skip
     return items
 
