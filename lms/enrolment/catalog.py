@@ -1,9 +1,10 @@
 """Catalog browsing: parsing the filter arguments and building the one listing query."""
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from lms.extensions import db
 from lms.models import Course, CourseSkill
@@ -67,13 +68,9 @@ def parse_catalog_args(args):
 
 
 def catalog_statement(query):
-    """Published courses matching the query, in the requested order, with skills and owner eager-loaded
-    (selectin for skills, a join for the owner) so the cards never query per course."""
-    statement = (
-        select(Course)
-        .where(Course.status == "published")
-        .options(selectinload(Course.skills), joinedload(Course.owner))
-    )
+    """Published courses matching the query, in the requested order, with the owner joined so the cards never
+    query per course (their skills: skills_by_course)."""
+    statement = select(Course).where(Course.status == "published").options(joinedload(Course.owner))
     search = ranked_matches(query.q) if query.searching else None
     if search is not None:
         statement = statement.join(search, search.c.course_id == Course.id)
@@ -95,12 +92,31 @@ def catalog_statement(query):
     return statement.order_by(*order, Course.id.desc())
 
 
-def card_fragment_key(course, enrolment, percent):
+def skills_by_course(course_ids):
+    """{course_id: (skill name, ...)} in name order for a page of cards; one query of plain rows (loading the
+    skills as ORM objects with selectinload took a third of the catalog's time)."""
+    skills = {}
+    if course_ids:
+        for course_id, name in db.session.execute(_skills_statement(), {"course_ids": list(course_ids)}):
+            skills.setdefault(course_id, []).append(name)
+    return {course_id: tuple(names) for course_id, names in skills.items()}
+
+
+@cache
+def _skills_statement():
+    return (
+        select(CourseSkill.course_id, CourseSkill.name)
+        .where(CourseSkill.course_id.in_(bindparam("course_ids", expanding=True)))
+        .order_by(CourseSkill.course_id, CourseSkill.name)
+    )
+
+
+def card_fragment_key(course, skills, enrolment, percent):
     """Everything a catalog card (enrolment/_course_card.html) shows: the key its HTML is kept under by
     lms/fragments.py. Whatever that template starts to read must be added here."""
     return (course.id, course.slug, course.title, course.summary, course.level, course.total_minutes,
-            course.lesson_count, course.enrolled_count, tuple(skill.name for skill in course.skills),
-            course.owner.display_name if course.owner else None, enrolment.status if enrolment else None, percent)  # fmt: skip
+            course.lesson_count, course.enrolled_count, skills, course.owner.display_name if course.owner else None,
+            enrolment.status if enrolment else None, percent)  # fmt: skip
 
 
 def skill_options():

@@ -42,7 +42,7 @@ def catalog_page():
         "enrolment/catalog.html", page=page, query=query, mine=mine, percentages=percentages,
         skills=catalog.skill_options(), levels=catalog.LEVEL_LABELS, lengths=catalog.LENGTH_CHOICES,
         sorts=catalog.SORT_CHOICES, length_label=catalog.length_label, week_minutes=week_minutes,
-        card_fragment_key=catalog.card_fragment_key,
+        card_fragment_key=catalog.card_fragment_key, course_skills=catalog.skills_by_course(course_ids),
     )  # fmt: skip
 
 
