@@ -229,6 +229,29 @@ def test_mark_done_json_for_javascript(client, login, instructor, learner):
     assert data["course_completed"] is False
 
 
+def test_mark_done_json_reports_the_course_after_the_completion(client, login, instructor, learner):
+    course = make_course(instructor, modules=((5, 10), (15,)))
+    first, second, third = lessons_of(course)
+    second.requires_previous = True  # opens only once the first is done
+    db.session.commit()
+    enrol(learner, course)
+    login(learner)
+
+    def done(lesson):
+        response = client.post(url(course, lesson, "done"), headers={"Accept": "application/json"})
+        assert response.status_code == 200
+        return response.get_json()
+
+    data = done(first)
+    assert data["percent"] == 33 and data["remaining_minutes"] == 25 and data["next_url"].endswith(url(course, second))
+    assert done(first)["percent"] == 33  # marking it again changes nothing
+    data = done(third)
+    assert data["percent"] == 67 and data["next_url"].endswith(url(course, second)) and not data["course_completed"]
+    data = done(second)
+    assert data["percent"] == 100 and data["remaining_minutes"] == 0 and data["next_url"] is None
+    assert data["course_completed"] is True and data["certificate_url"]
+
+
 @pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
 def test_mark_done_needs_csrf_token(client, login, instructor, learner, app_config):
     course = make_course(instructor)

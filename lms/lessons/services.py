@@ -7,6 +7,7 @@ This module is the one place that decides whether a lesson is open to a learner.
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select
@@ -243,6 +244,32 @@ def course_outline(user, course, enrolment=None, *, bypass_locks=False, now=None
     )  # fmt: skip
     outline.syllabus_key = syllabus_fragment_key(course)
     return outline
+
+
+class _Completed(NamedTuple):
+    """A progress row as build_outline reads it, for a lesson completed in this request."""
+
+    lesson_id: int
+    completed_at: datetime
+    last_opened_at: datetime | None
+    quiz_attempts: int
+    best_score: int | None
+
+
+def outline_after_completion(user, course, enrolment, outline, lesson_id, completed_at, now=None):
+    """The learner's outline once lesson_id is done, rebuilt from the outline loaded before the completion
+    (its progress rows) instead of reading the progress again: what the "mark done" reply reports."""
+    progress = {s.lesson.id: s.progress for s in outline.states if s.progress is not None}
+    before = progress.get(lesson_id)
+    if before is None:
+        progress[lesson_id] = _Completed(lesson_id, completed_at, None, 0, None)
+    else:
+        progress[lesson_id] = _Completed(lesson_id, completed_at, before.last_opened_at, before.quiz_attempts,
+                                         before.best_score)  # fmt: skip
+    rebuilt = build_outline(syllabus(course), progress, enrolment=enrolment, tz=timezone_of(user),
+                            today=local_today(user, now))  # fmt: skip
+    rebuilt.syllabus_key = syllabus_fragment_key(course)
+    return rebuilt
 
 
 def outlines_for_enrolments(user, enrolments, now=None):

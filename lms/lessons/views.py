@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from lms.auth.forms import ButtonForm
 from lms.extensions import db
 from lms.lessons import quiz as quizzes
-from lms.lessons.services import LessonState, course_outline
+from lms.lessons.services import LessonState, course_outline, outline_after_completion
 from lms.models import Certificate, Course, Lesson, QuizAttempt, Upload
 from lms.permissions import active_enrolment, can_view_course_page, is_course_staff
 from lms.progress import services as progress
@@ -216,15 +216,15 @@ def mark_done(slug, lesson_id):
     if blocker:
         return _refuse(course, lesson, blocker)
     completion = progress.mark_lesson_done(current_user, lesson)
-    # The reply is built inside the transaction (it sees the new completion), so the commit that follows
-    # does not make every loaded object reload.
-    response = _after_completion(course, lesson, access, completion)
+    # The reply is built before the commit, so the commit does not make every loaded object reload.
+    response = _after_completion(course, lesson, access, outline, completion)
     db.session.commit()
     return response
 
 
-def _after_completion(course, lesson, access, completion):
-    outline = course_outline(current_user, course, access.enrolment)
+def _after_completion(course, lesson, access, outline_before, completion):
+    outline = outline_after_completion(current_user, course, access.enrolment, outline_before, lesson.id,
+                                       completion.completed_at)  # fmt: skip
     following = outline.next_open(after_lesson_id=lesson.id) or outline.next_open()
     next_url = url_for("lessons.lesson", slug=course.slug, lesson_id=following.lesson.id) if following else None
     certificate_url = (

@@ -5,7 +5,7 @@ parallel requests never create a second row or lose an update. Services flush; v
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import and_, bindparam, func, select
@@ -100,6 +100,7 @@ def record_lesson_open(user, lesson, enrolment, now=None):
 @dataclass
 class Completion:
     newly_done: bool
+    completed_at: datetime | None = None  # the lesson's first completion
     course_completed: bool = False
     certificate: Certificate | None = None
 
@@ -120,7 +121,7 @@ def mark_lesson_done(user, lesson, now=None):
         .returning(LessonProgress.completed_at)
     )  # fmt: skip
     completed_at = db.session.execute(stmt).scalar_one()
-    result = Completion(newly_done=completed_at == now)
+    result = Completion(newly_done=completed_at == now, completed_at=completed_at)
     if result.newly_done:  # marking a lesson done again cannot finish the course: skip the locked count
         result.course_completed, result.certificate = complete_course_if_finished(user, lesson.course_id, now)
     return result
