@@ -52,6 +52,26 @@ def assert_served_pages_are_fresh(app, readers, url, names=None):
         assert without_tokens(cached.get_data(as_text=True)) == without_tokens(fresh), f"stale {url} for {name}"
 
 
+def logged_in(app, login, **users):
+    """A test client per name, logged in as that user (None: a visitor)."""
+    clients = {}
+    for name, user in users.items():
+        clients[name] = app.test_client()
+        if user is not None:
+            login(user, clients[name])
+    return clients
+
+
+def freshness_check(app, clients, url):
+    """check(): every client's page at url, served from the cache, is the page rendered without it."""
+
+    def check():
+        db.session.expire_all()
+        assert_served_pages_are_fresh(app, clients, url)
+
+    return check
+
+
 def test_every_change_to_a_post_or_thread_reaches_every_reader(app, world, readers):
     thread = world.thread(kind="question", body="How do I say no to a rush job?")
     early = world.reply(thread, body="Quote a rush fee.")
@@ -172,19 +192,13 @@ def test_every_change_to_progress_or_the_syllabus_reaches_the_course_home(app, m
     owner = make_user(role="instructor")
     course = make_course(owner, "Feedback", slug="feedback", modules=((5, 10), (7, 8)))
     first, second, third, fourth = lessons_of(course)
-    clients = {}
-    for name in ("ana", "ben", "owner"):
-        user = owner if name == "owner" else make_user(display_name=name.title())
-        if name != "owner":
-            enrol(user, course)
-        login(user, clients.setdefault(name, app.test_client()))
+    ana_user, ben_user = make_user(display_name="Ana"), make_user(display_name="Ben")
+    enrol(ana_user, course)
+    enrol(ben_user, course)
+    clients = logged_in(app, login, ana=ana_user, ben=ben_user, owner=owner)
     ana, ben = clients["ana"], clients["ben"]
     home = "/learn/feedback/"
-
-    def check():
-        db.session.expire_all()
-        assert_served_pages_are_fresh(app, clients, home)
-
+    check = freshness_check(app, clients, home)
     check()
     assert len(app.jinja_env.fragment_cache) > 0
     done = lambda client, lesson: client.post(f"/learn/feedback/lessons/{lesson.id}/done")  # noqa: E731
@@ -196,8 +210,8 @@ def test_every_change_to_progress_or_the_syllabus_reaches_the_course_home(app, m
         lambda: edit_module(third.module_id, requires_previous=True),  # Ana's second module locks
         lambda: done(ana, second),  # and opens again
         lambda: edit_module(third.module_id, drip_days=30),  # a date the learners read in their zone
-        lambda: enrolled_days_ago(clients_user(ben), course, 3),  # the same lock, another date
-        lambda: set_timezone(db.session.get(User, clients_user(ana)), "Pacific/Auckland"),
+        lambda: enrolled_days_ago(ben_user, course, 3),  # the same lock, another date
+        lambda: set_timezone(ana_user, "Pacific/Auckland"),
         lambda: edit_lesson(fourth, pass_mark=80),  # a knowledge check appears
     ]
     for change in changes:
@@ -208,20 +222,13 @@ def test_every_change_to_progress_or_the_syllabus_reaches_the_course_home(app, m
     assert "Asking for feedback" in page and "Knowledge check" in page and "opens on" in page
 
 
-def clients_user(client):
-    """The id of the user a test client is logged in as."""
-    with client.session_transaction() as session:
-        token = session["_user_id"]
-    return db.session.scalar(db.select(User.id).where(User.session_token == token))
-
-
-def enrolled_days_ago(user_id, course, days):
+def enrolled_days_ago(user, course, days):
     from datetime import timedelta
 
     from lms.database import utcnow
     from lms.models import Enrolment
 
-    enrolment = db.session.scalar(db.select(Enrolment).filter_by(user_id=user_id, course_id=course.id))
+    enrolment = db.session.scalar(db.select(Enrolment).filter_by(user_id=user.id, course_id=course.id))
     enrolment.enrolled_at = utcnow() - timedelta(days=days)
     db.session.commit()
 
@@ -252,14 +259,9 @@ def test_every_change_to_a_course_or_a_learners_place_in_it_reaches_the_catalog(
     other = make_course(owner, "Pricing", slug="pricing", policy="approval")
     ana, ben = make_user(display_name="Ana"), make_user(display_name="Ben")
     enrol(ana, course)
-    clients = {"visitor": app.test_client(), "ana": app.test_client(), "ben": app.test_client()}
-    login(ana, clients["ana"])
-    login(ben, clients["ben"])
+    clients = logged_in(app, login, visitor=None, ana=ana, ben=ben)
     catalog = "/courses/"
-
-    def check():
-        db.session.expire_all()
-        assert_served_pages_are_fresh(app, clients, catalog)
+    check = freshness_check(app, clients, catalog)
 
     def change_course(**fields):
         row = db.session.get(Course, course.id)
@@ -300,14 +302,9 @@ def test_every_change_to_the_syllabus_reaches_the_course_page(app, make_user, lo
     first, second, third = lessons_of(course)
     learner = make_user()
     enrol(learner, course)
-    clients = {"visitor": app.test_client(), "learner": app.test_client(), "owner": app.test_client()}
-    login(learner, clients["learner"])
-    login(owner, clients["owner"])
+    clients = logged_in(app, login, visitor=None, learner=learner, owner=owner)
     page_url = "/courses/feedback"
-
-    def check():
-        db.session.expire_all()
-        assert_served_pages_are_fresh(app, clients, page_url)
+    check = freshness_check(app, clients, page_url)
 
     def new_lesson():
         db.session.add(Lesson(course_id=course.id, module_id=third.module_id, position=5, title="Saying no kindly",
