@@ -14,6 +14,17 @@ CONTENT_SECURITY_POLICY = (
 MAX_ID = 2**31 - 1
 
 
+def query_int(name, default=None):
+    """The query argument `name` as a whole number from 1 to MAX_ID (a page number or an id), else `default`.
+    Such numbers reach the database, and a larger one would overflow its integer columns instead of matching
+    nothing; zero and negative numbers are no page or id either."""
+    try:
+        value = int(request.args.get(name, ""))
+    except ValueError:
+        return default
+    return value if 1 <= value <= MAX_ID else default
+
+
 class BoundedIntegerConverter(IntegerConverter):
     """<int:...> that refuses (404) numbers no row can have, instead of an out-of-range database error."""
 

@@ -156,3 +156,29 @@ def test_ids_no_database_column_can_hold_are_simply_not_found(client, make_user,
                  "/auth/people/99999999999"):  # fmt: skip
         response = client.get(path) if "open" not in path else client.post(path)
         assert response.status_code == 404, path
+
+
+def test_numbers_in_query_strings_no_database_column_can_hold_are_ignored(app, make_user, login):
+    """Page numbers and ids in query strings reach the database: one it cannot hold is treated as absent."""
+    from tests.discussion_helpers import World
+
+    world = World(make_user)
+    thread = world.thread(world.maya)
+    course, lesson = world.course.slug, world.lesson.id
+    pages = {
+        world.maya: [f"/courses/{course}/discussion/?page={{n}}", f"/courses/{course}/discussion/?lesson={{n}}",
+                     f"/courses/{course}/discussion/threads/{thread.id}?page={{n}}",
+                     f"/courses/{course}/discussion/threads/{thread.id}/reply?quote={{n}}",
+                     f"/courses/{course}/discussion/new?lesson={{n}}",
+                     f"/courses/{course}/discussion/search?q=reply&page={{n}}",
+                     f"/learn/{course}/lessons/{lesson}?attempt={{n}}", f"/courses/{course}/reviews?page={{n}}",
+                     f"/courses/{course}/people?page={{n}}", "/wishes/?page={n}"],
+        world.instructor: [f"/studio/courses/{course}/analytics?page={{n}}"],
+    }  # fmt: skip
+    for user, urls in pages.items():
+        client = app.test_client()
+        login(user, client)
+        for url in urls:
+            for n in ("99999999999999999999", "2147483648", "-5", "0"):
+                response = client.get(url.format(n=n))
+                assert response.status_code == 200, (url.format(n=n), response.status_code)

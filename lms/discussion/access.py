@@ -3,7 +3,7 @@ the course in the URL)."""
 
 from functools import cache
 
-from flask import abort, request, url_for
+from flask import abort, url_for
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
@@ -12,6 +12,7 @@ from lms.discussion import queries
 from lms.extensions import db
 from lms.models import Course, Lesson
 from lms.models.discussion import Post, Thread
+from lms.security import MAX_ID
 
 
 @cache
@@ -88,15 +89,10 @@ def post_anchor_url(course, thread, post):
                    _anchor=f"post-{post.id}")  # fmt: skip
 
 
-def int_arg(name, default=None):
-    try:
-        return int(request.args.get(name, default))
-    except (TypeError, ValueError):
-        return default
-
-
 def int_arg_from(value):
+    """A form field's id as a number within what the database holds, else None (like lms.security.query_int)."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if 1 <= number <= MAX_ID else None

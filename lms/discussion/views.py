@@ -13,7 +13,6 @@ from flask_login import current_user, login_required
 from lms.auth.forms import ButtonForm
 from lms.discussion import queries, services
 from lms.discussion.access import (
-    int_arg,
     int_arg_from,
     load_course,
     load_lesson,
@@ -30,6 +29,7 @@ from lms.discussion.moderation_views import add_moderation_routes
 from lms.discussion.people import byline
 from lms.extensions import db
 from lms.models.discussion import Post
+from lms.security import query_int
 
 bp = Blueprint("discussion", __name__)
 add_moderation_routes(bp)
@@ -48,10 +48,10 @@ def board(slug):
     filter_ = filter_ if filter_ in queries.FILTERS else "all"
     sort = request.args.get("sort", "recent")
     sort = sort if sort in queries.SORTS else "recent"
-    lesson = load_lesson(course, int_arg("lesson"))
+    lesson = load_lesson(course, query_int("lesson"))
     page, rows = queries.board_page(
         course, viewer, filter_=filter_, sort=sort, lesson_id=lesson.id if lesson else None,
-        page=max(int_arg("page", 1), 1),
+        page=query_int("page", 1),
     )  # fmt: skip
     return render_template(
         "discussion/board.html", course=course, viewer=viewer, page=page, rows=rows, filter=filter_, sort=sort,
@@ -65,7 +65,7 @@ def board(slug):
 def search(slug):
     course, viewer = load_course(slug)
     query = request.args.get("q", "").strip()[:200]
-    page = max(int_arg("page", 1), 1)
+    page = query_int("page", 1)
     hits, total = queries.search_page(course, viewer, query, page) if query else ([], 0)
     return render_template("discussion/search.html", course=course, viewer=viewer, query=query, hits=hits,
                            total=total, page=page, per_page=20)  # fmt: skip
@@ -95,8 +95,8 @@ def new_thread(slug):
     lessons = queries.course_lessons(course)
     form = ThreadForm()
     form.set_lessons(lessons)
-    if request.method == "GET" and load_lesson(course, int_arg("lesson")):
-        form.lesson_id.data = int_arg("lesson")
+    if request.method == "GET" and load_lesson(course, query_int("lesson")):
+        form.lesson_id.data = query_int("lesson")
     status = 200
     if form.validate_on_submit():
         lesson = load_lesson(course, form.lesson_id.data)
@@ -133,7 +133,7 @@ def thread(slug, thread_id):
 
 
 def render_thread(course, viewer, thread, reply_form, *, last_read=None, following=None, status=200):
-    page_number = max(int_arg("page", 1), 1)
+    page_number = query_int("page", 1)
     page, top, replies = queries.thread_page(thread, viewer, page_number)
     if following is None:
         following = services.is_following(thread, current_user)
@@ -160,7 +160,7 @@ def reply(slug, thread_id):
         return redirect(thread_url(course, thread))
     form = ReplyForm()
     quoted = None
-    quoted_id = int_arg("quote") if request.method == "GET" else int_arg_from(form.quoted_post_id.data)
+    quoted_id = query_int("quote") if request.method == "GET" else int_arg_from(form.quoted_post_id.data)
     if quoted_id:
         quoted = load_post(course, thread, quoted_id)
         if quoted.deleted_at or (quoted.hidden_at and not viewer.is_staff and quoted.author_id != viewer.user_id):

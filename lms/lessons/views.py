@@ -18,6 +18,7 @@ from lms.lessons.services import LessonState, course_outline, outline_after_comp
 from lms.models import Certificate, Course, Lesson, QuizAttempt, Upload
 from lms.permissions import active_enrolment, can_view_course_page, is_course_staff
 from lms.progress import services as progress
+from lms.security import query_int
 from lms.syllabus import LessonInfo
 from lms.templating import has_endpoint
 
@@ -140,7 +141,7 @@ def lesson(slug, lesson_id):
         return _locked_page(course, lesson, state)
     if access.enrolment is not None and state.status == "not_started":
         state.status = "in_progress"  # opening it now starts it
-    page = _render_lesson(course, lesson, outline, state, access, attempt_id=request.args.get("attempt", type=int))
+    page = _render_lesson(course, lesson, outline, state, access, attempt_id=query_int("attempt"))
     if access.enrolment is not None and progress.open_needs_recording(state.progress, access.enrolment, lesson):
         # Deliberately a write on GET: "resume where you left off" must work without JavaScript. It is a
         # single idempotent upsert (opened times) plus the enrolment's resume pointer, done after the page

@@ -1,6 +1,6 @@
 """Course reviews (rate after 50% or completion; instructors reply, staff hide) and course wishes."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from lms.extensions import db
@@ -9,6 +9,7 @@ from lms.peers import feedback
 from lms.peers.blueprint import bp, load_course, require_staff
 from lms.peers.forms import ButtonForm, CourseReviewForm, HideForm, InstructorReplyForm, WishForm, WishStatusForm
 from lms.permissions import can_view_course_page, is_course_staff
+from lms.security import query_int
 from lms.throttle import is_throttled, record_hit
 
 
@@ -24,7 +25,7 @@ def course_reviews(slug):
     course = _load_visible_course(slug)
     staff = is_course_staff(current_user, course)
     pagination = db.paginate(feedback.visible_reviews_query(course, include_hidden=staff),
-                             page=request.args.get("page", 1, type=int), per_page=20, error_out=False)  # fmt: skip
+                             page=query_int("page", 1), per_page=20, error_out=False)  # fmt: skip
     summary = feedback.course_reviews_summary(course, current_user, recent=0)
     return render_template("peers/course_reviews.html", course=course, pagination=pagination, summary=summary,
                            is_staff=staff, reply_form=InstructorReplyForm(), hide_form=HideForm(),
@@ -107,7 +108,7 @@ def wishes():
         db.session.commit()
         flash("Your wish is on the list, with your vote.", "success")
         return redirect(url_for("peers.wishes"))
-    pagination, voted = feedback.ranked_wishes(current_user, page=request.args.get("page", 1, type=int))
+    pagination, voted = feedback.ranked_wishes(current_user, page=query_int("page", 1))
     status_form = None
     if current_user.is_instructor:
         status_form = WishStatusForm()

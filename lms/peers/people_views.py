@@ -12,6 +12,7 @@ from lms.models import Connection, User
 from lms.peers import directory
 from lms.peers.blueprint import bp, load_course
 from lms.peers.forms import ButtonForm
+from lms.security import query_int
 
 
 def _load_member_course(slug):
@@ -36,7 +37,7 @@ def people(slug):
     takes_part = directory.takes_part(current_user, course)
     if not directory.may_read_people(current_user, taking_part=takes_part):
         abort(403)
-    page = request.args.get("page", 1, type=int) or 1
+    page = query_int("page", 1)
     # The same list the course staff see: only learners who chose to be visible.
     listing = directory.people_page(course, current_user, skill=request.args.get("skill", "")[:60], page=page)
     own_request = directory.partner_request(course, current_user) if takes_part else None

@@ -4,7 +4,7 @@ page (lms.main.views.index renders it from lms.progress.dashboard)."""
 
 import json
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -17,6 +17,7 @@ from lms.progress import analytics as course_stats
 from lms.progress import services
 from lms.progress.export import export_user_data
 from lms.progress.forms import GoalForm, HeartbeatForm
+from lms.security import query_int
 
 bp = Blueprint("progress", __name__)
 
@@ -103,7 +104,7 @@ def _course_for_staff(slug):
 @login_required
 def analytics(slug):
     course = _course_for_staff(slug)
-    stats = course_stats.course_analytics(course, page=request.args.get("page", 1, type=int))
+    stats = course_stats.course_analytics(course, page=query_int("page", 1))
     return render_template("progress/analytics.html", course=course, stats=stats)
 
 
