@@ -237,7 +237,11 @@ def build_outline(lessons, progress_by_lesson, *, enrolment=None, tz=None, today
 def course_outline(user, course, enrolment=None, *, bypass_locks=False, now=None):
     """The outline of one course for one learner: the syllabus from memory, one progress query."""
     user_id = user.id if getattr(user, "is_authenticated", False) else None
-    progress = load_progress(user_id, [course.id])
+    return _syllabus_outline(user, course, load_progress(user_id, [course.id]), enrolment, bypass_locks, now)
+
+
+def _syllabus_outline(user, course, progress, enrolment, bypass_locks=False, now=None):
+    """The outline of the course's in-memory syllabus with these progress rows, keyed for the fragment cache."""
     outline = build_outline(
         syllabus(course), progress, enrolment=enrolment, tz=timezone_of(user), today=local_today(user, now),
         bypass_locks=bypass_locks,
@@ -266,10 +270,7 @@ def outline_after_completion(user, course, enrolment, outline, lesson_id, comple
     else:
         progress[lesson_id] = _Completed(lesson_id, completed_at, before.last_opened_at, before.quiz_attempts,
                                          before.best_score)  # fmt: skip
-    rebuilt = build_outline(syllabus(course), progress, enrolment=enrolment, tz=timezone_of(user),
-                            today=local_today(user, now))  # fmt: skip
-    rebuilt.syllabus_key = syllabus_fragment_key(course)
-    return rebuilt
+    return _syllabus_outline(user, course, progress, enrolment, now=now)
 
 
 def outlines_for_enrolments(user, enrolments, now=None):
