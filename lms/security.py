@@ -14,15 +14,20 @@ CONTENT_SECURITY_POLICY = (
 MAX_ID = 2**31 - 1
 
 
-def query_int(name, default=None):
-    """The query argument `name` as a whole number from 1 to MAX_ID (a page number or an id), else `default`.
-    Such numbers reach the database, and a larger one would overflow its integer columns instead of matching
+def whole_number(value, default=None, upper=MAX_ID):
+    """`value` (text from a form or a URL) as a whole number from 1 to `upper`, else `default`. Page numbers and
+    ids reach the database, where a number beyond MAX_ID would overflow the integer columns instead of matching
     nothing; zero and negative numbers are no page or id either."""
     try:
-        value = int(request.args.get(name, ""))
-    except ValueError:
+        number = int(value)
+    except (TypeError, ValueError):
         return default
-    return value if 1 <= value <= MAX_ID else default
+    return number if 1 <= number <= upper else default
+
+
+def query_int(name, default=None):
+    """The query argument `name` as a page number or id (see whole_number), else `default`."""
+    return whole_number(request.args.get(name), default)
 
 
 class BoundedIntegerConverter(IntegerConverter):

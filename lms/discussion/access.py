@@ -12,7 +12,6 @@ from lms.discussion import queries
 from lms.extensions import db
 from lms.models import Course, Lesson
 from lms.models.discussion import Post, Thread
-from lms.security import MAX_ID
 
 
 @cache
@@ -88,11 +87,3 @@ def post_anchor_url(course, thread, post):
     return url_for("discussion.thread", slug=course.slug, thread_id=thread.id, page=page if page > 1 else None,
                    _anchor=f"post-{post.id}")  # fmt: skip
 
-
-def int_arg_from(value):
-    """A form field's id as a number within what the database holds, else None (like lms.security.query_int)."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 1 <= number <= MAX_ID else None

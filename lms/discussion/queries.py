@@ -42,6 +42,11 @@ class PostAuthor(NamedTuple):
     display_name: str
 
 
+def _author(author_id, name):
+    """The author of a post or thread read as a plain row; None once the account is deleted."""
+    return PostAuthor(author_id, name) if author_id is not None else None
+
+
 class ThreadSummary(NamedTuple):
     """What a thread list shows of a thread, read as a plain row with its author's name: a board page of 25
     threads and their authors as ORM objects cost about three times as much to load."""
@@ -67,7 +72,7 @@ class ThreadSummary(NamedTuple):
 
     @property
     def author(self):
-        return PostAuthor(self.author_id, self.author_name) if self.author_id is not None else None
+        return _author(self.author_id, self.author_name)
 
 
 @cache
@@ -226,8 +231,7 @@ def _post_views(posts, viewer, thread, voted_ids):
     shared = (thread.id, thread.locked, thread.is_question, thread.author_id == viewer.user_id, viewer.is_staff)
     views = []
     for p in posts:
-        author = PostAuthor(p.author_id, p.author_name) if p.author_id is not None else None
-        view = PostView(p, byline(author, p.anonymous, viewer), p.id in voted_ids, p.id == thread.first_post_id,
+        view = PostView(p, byline(_author(p.author_id, p.author_name), p.anonymous, viewer), p.id in voted_ids, p.id == thread.first_post_id,
                         p.id == thread.accepted_post_id)  # fmt: skip
         # The post itself is every column the template reads (PostSummary), so it goes into the key whole.
         view.fragment_key = (shared, p, p.author_id == viewer.user_id, view.byline, view.voted, view.is_opening,
@@ -384,10 +388,9 @@ def recent_replies(user, limit):
     items = []
     for post_id, author_id, anonymous, created_at, author_name, thread_title, course_id, slug, course_title in rows:
         viewer = Viewer(user.id, user.is_admin or course_id in staff_courses)
-        author = PostAuthor(author_id, author_name) if author_id is not None else None
         items.append({
             "course_slug": slug, "course_title": course_title, "thread_title": thread_title,
-            "author_label": byline(author, anonymous, viewer).label, "created_at": created_at,
+            "author_label": byline(_author(author_id, author_name), anonymous, viewer).label, "created_at": created_at,
             "url": path_for("discussion.goto_post", slug=slug, post_id=post_id),
         })  # fmt: skip
     return items

@@ -13,7 +13,6 @@ from flask_login import current_user, login_required
 from lms.auth.forms import ButtonForm
 from lms.discussion import queries, services
 from lms.discussion.access import (
-    int_arg_from,
     load_course,
     load_lesson,
     load_post,
@@ -29,7 +28,7 @@ from lms.discussion.moderation_views import add_moderation_routes
 from lms.discussion.people import byline
 from lms.extensions import db
 from lms.models.discussion import Post
-from lms.security import query_int
+from lms.security import query_int, whole_number
 
 bp = Blueprint("discussion", __name__)
 add_moderation_routes(bp)
@@ -160,7 +159,7 @@ def reply(slug, thread_id):
         return redirect(thread_url(course, thread))
     form = ReplyForm()
     quoted = None
-    quoted_id = query_int("quote") if request.method == "GET" else int_arg_from(form.quoted_post_id.data)
+    quoted_id = query_int("quote") if request.method == "GET" else whole_number(form.quoted_post_id.data)
     if quoted_id:
         quoted = load_post(course, thread, quoted_id)
         if quoted.deleted_at or (quoted.hidden_at and not viewer.is_staff and quoted.author_id != viewer.user_id):

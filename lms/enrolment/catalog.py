@@ -10,6 +10,7 @@ from lms.extensions import db
 from lms.models import Course, CourseSkill
 from lms.models.course import LEVELS
 from lms.search import query_tokens, ranked_matches
+from lms.security import whole_number
 
 PER_PAGE = 12
 MAX_QUERY_LENGTH = 200
@@ -43,22 +44,14 @@ class CatalogQuery:
         return bool(self.q.strip() or self.skill or self.level or self.max_minutes)
 
 
-def _positive_int(value, upper):
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number <= upper else None
-
-
 def parse_catalog_args(args):
     """Whatever is in the query string becomes a valid CatalogQuery; nonsense values are ignored."""
     query = CatalogQuery(
         q=(args.get("q") or "").strip()[:MAX_QUERY_LENGTH],
         skill=(args.get("skill") or "").strip()[:60],
         level=args.get("level") if args.get("level") in LEVELS else "",
-        max_minutes=_positive_int(args.get("max_minutes"), 100_000),
-        page=_positive_int(args.get("page"), 100_000) or 1,
+        max_minutes=whole_number(args.get("max_minutes"), upper=100_000),
+        page=whole_number(args.get("page"), 1, upper=100_000),
     )
     sort = args.get("sort")
     if sort not in dict(SORT_CHOICES) or (sort == "relevance" and not query.searching):
