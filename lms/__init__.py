@@ -8,7 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms.config import DefaultConfig
-from lms.extensions import csrf, db, limiter, login_manager, migrate
+from lms.extensions import csrf, db, login_manager, migrate, throttles
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,7 +94,7 @@ def _init_extensions(app):
     configure_engine_events()
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    limiter.init_app(app)
+    throttles.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."

@@ -38,7 +38,6 @@ class DefaultConfig:
     PUBLIC_URL = "http://127.0.0.1:5000"
 
     RATELIMIT_STORAGE_URI = "memory://"
-    RATELIMIT_HEADERS_ENABLED = False
     # Failed logins, counted three ways (see lms/auth/services.py): per account and client address, per
     # address across all accounts, and per account across all addresses (a ceiling for spread-out guessing).
     LOGIN_FAILURE_LIMIT = "10 per 15 minutes"

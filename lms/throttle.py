@@ -1,4 +1,5 @@
-"""Named throttles (failed logins, reset requests, enrolment keys, posting) on Flask-Limiter's storage.
+"""Named throttles (failed logins, reset requests, enrolment keys, posting) on the `limits` storage
+(lms.extensions.Throttles).
 
 The storage is in-process by default and Redis when RATELIMIT_STORAGE_URI says so, so several app
 processes share the same counters. A key may have several parts, e.g. an e-mail and a client address.
@@ -7,7 +8,11 @@ processes share the same counters. A key may have several parts, e.g. an e-mail 
 from flask import current_app
 from limits import parse
 
-from lms.extensions import limiter
+from lms.extensions import throttles
+
+
+def _counters():
+    return throttles.counters(current_app)
 
 
 def _limit(config_name):
@@ -21,16 +26,16 @@ def _identifiers(config_name, key):
 
 def is_throttled(config_name, *key):
     """True when the next hit for this key would exceed the configured limit."""
-    return not limiter.limiter.test(_limit(config_name), *_identifiers(config_name, key))
+    return not _counters().test(_limit(config_name), *_identifiers(config_name, key))
 
 
 def record_hit(config_name, *key):
     """Count one event; returns False when it went over the limit."""
-    return limiter.limiter.hit(_limit(config_name), *_identifiers(config_name, key))
+    return _counters().hit(_limit(config_name), *_identifiers(config_name, key))
 
 
 def reset(config_name, *key):
-    limiter.limiter.clear(_limit(config_name), *_identifiers(config_name, key))
+    _counters().clear(_limit(config_name), *_identifiers(config_name, key))
 
 
 def window_minutes(config_name):

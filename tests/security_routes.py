@@ -11,7 +11,7 @@ import pytest
 from flask import g, has_app_context
 
 from lms.auth import services as accounts
-from lms.extensions import db, limiter
+from lms.extensions import db, throttles
 from tests.conftest import empty_database, make_app
 from tests.security_world import PASSWORD, login_as
 
@@ -213,7 +213,7 @@ def send(app, world, visitor, key, *, slug_course="A", object_course=None, idor=
     rule = app_routes(app)[key]
     objects = world.courses[object_course or slug_course]
     path = build_path(app, endpoint, method, url_values(endpoint, rule, world, slug_course, object_course, idor))
-    limiter.reset()  # throttles count per e-mail and IP: one visitor's request must not throttle the next
+    throttles.reset(app)  # throttles count per e-mail and IP: one visitor's request must not throttle the next
     forget_request_globals()
     if client is None:
         client = app.test_client()

@@ -103,7 +103,7 @@ def test_every_form_route_is_fuzzed(app):
 
 @pytest.mark.parametrize("key", ROUTES)
 def test_fuzzed_form_never_fails(app, key):
-    from lms.extensions import db, limiter
+    from lms.extensions import db, throttles
 
     endpoint = key.split(" ", 1)[1]
     world = reset_world()
@@ -119,7 +119,7 @@ def test_fuzzed_form_never_fails(app, key):
                                      HealthCheck.data_too_large])  # fmt: skip
     @given(mutation=mutations(fields))
     def fuzz(mutation):
-        limiter.reset()
+        throttles.reset(app)
         db.session.rollback()
         path = build_path(app, endpoint, "POST", url_values(endpoint, rule, world))
         client = login_as(app.test_client(), visitor)
