@@ -3,7 +3,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, request
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -37,6 +37,15 @@ def nav_links(user):
             continue
         links.append((endpoint, label))
     return links
+
+
+def site_header_key():
+    """The fragment-cache key of the page header (templates/base.html): every value it shows or decides on."""
+    user = current_user._get_current_object()
+    if not user.is_authenticated:
+        return request.endpoint, tuple(nav_links(user))
+    return (request.endpoint, tuple(nav_links(user)), user.display_name, has_endpoint("notifications.index")
+            and unread_notification_count())
 
 
 def unread_notification_count():
@@ -94,6 +103,7 @@ def init_app(app):
     register_template_globals(app)
     app.jinja_env.globals.update(
         has_endpoint=has_endpoint, nav_links=nav_links, unread_notification_count=unread_notification_count,
+        site_header_key=site_header_key,
         url_for=fast_url_for,  # same URLs as Flask's, built from a memo of each route's shape
     )
     app.jinja_env.filters.update(local_datetime=local_datetime, local_date=local_date, minutes=minutes_label)

@@ -343,3 +343,43 @@ def test_a_visitor_reading_cached_pages_gets_no_session(app, make_user):
         assert response.status_code == 200 and "Feedback" in response.get_data(as_text=True)
         assert not response.headers.getlist("Set-Cookie"), url
     assert len(app.jinja_env.fragment_cache) > 0
+
+
+def test_every_change_to_a_reader_reaches_the_page_header(app, make_user, login):
+    """The header (links for the reader's role, the page they are on, their name, the unread count and the
+    log-out form) is shared by every reader it would look the same for."""
+    from datetime import datetime
+
+    from lms.models import Notification
+
+    ana, ben = make_user(display_name="Ana"), make_user(display_name="Ben")
+    clients = logged_in(app, login, visitor=None, ana=ana, ben=ben)
+    members = {name: client for name, client in clients.items() if name != "visitor"}
+    checks = [freshness_check(app, clients, "/"), freshness_check(app, clients, "/courses/"),
+              freshness_check(app, members, "/auth/profile")]  # fmt: skip
+
+    def notify(user):
+        db.session.add(Notification(user_id=user.id, kind="reply", message="A reply to your thread"))
+        db.session.commit()
+
+    def read_all(user):
+        for row in db.session.scalars(db.select(Notification).where(Notification.user_id == user.id)):
+            row.read_at = datetime(2026, 1, 1)
+        db.session.commit()
+
+    def promote(user, role):
+        db.session.get(User, user.id).role = role
+        db.session.commit()
+
+    changes = [lambda: None, lambda: rename(ana, "Ana K."), lambda: notify(ana), lambda: notify(ana),
+               lambda: read_all(ana), lambda: promote(ben, "instructor"), lambda: promote(ben, "admin")]  # fmt: skip
+    for change in changes:
+        change()
+        for check in checks:
+            check()
+    assert len(app.jinja_env.fragment_cache) > 0
+    header = clients["ben"].get("/courses/").get_data(as_text=True).split("</header>")[0]
+    assert "Studio" in header and "Admin" in header and 'aria-current="page">Courses' in header
+    notify(ana)
+    header = clients["ana"].get("/auth/profile").get_data(as_text=True).split("</header>")[0]
+    assert 'aria-label="1 unread"' in header and 'aria-current="page">Ana K.' in header
