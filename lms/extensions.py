@@ -37,7 +37,8 @@ class Throttles:
     per-request check and hooks cost about 0.1 ms on every request for nothing."""
 
     def init_app(self, app):
-        app.extensions["lms.throttles"] = FixedWindowRateLimiter(storage_from_string(app.config["RATELIMIT_STORAGE_URI"]))
+        storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
+        app.extensions["lms.throttles"] = FixedWindowRateLimiter(storage)
 
     @staticmethod
     def counters(app):
