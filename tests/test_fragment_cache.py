@@ -383,3 +383,38 @@ def test_every_change_to_a_reader_reaches_the_page_header(app, make_user, login)
     notify(ana)
     header = clients["ana"].get("/auth/profile").get_data(as_text=True).split("</header>")[0]
     assert 'aria-label="1 unread"' in header and 'aria-current="page">Ana K.' in header
+
+
+def test_every_change_to_a_learners_week_reaches_the_dashboard(app, make_user, login):
+    """The weekly section (ring, chart, its table and the goal form) is shared by learners with the same weeks."""
+    from datetime import date, timedelta
+
+    from lms.models import DailyActivity
+
+    ana, ben = make_user(display_name="Ana"), make_user(display_name="Ben")
+    clients = logged_in(app, login, ana=ana, ben=ben)
+    check = freshness_check(app, clients, "/")
+    today = date.today()
+
+    def learn(user, minutes, days_ago=0):
+        day = today - timedelta(days=days_ago)
+        row = db.session.scalar(db.select(DailyActivity).filter_by(user_id=user.id, day=day))
+        if row is None:
+            row = DailyActivity(user_id=user.id, day=day, seconds=0)
+            db.session.add(row)
+        row.seconds += minutes * 60
+        db.session.commit()
+
+    def set_goal(name, minutes):
+        clients[name].post("/progress/goal", data={"weekly_goal_minutes": minutes})
+
+    oldest_week_shown = 49  # days ago: the same weekday seven weeks back
+    changes = [lambda: None, lambda: learn(ana, 25), lambda: learn(ana, 10, days_ago=oldest_week_shown),
+               lambda: set_goal("ana", 30), lambda: learn(ben, 25), lambda: learn(ben, 40),
+               lambda: set_goal("ben", 45)]  # fmt: skip
+    for change in changes:
+        change()
+        check()
+    assert len(app.jinja_env.fragment_cache) > 0
+    page = clients["ben"].get("/").get_data(as_text=True)
+    assert "65 of 45 minutes this week" in page and 'value="45"' in page

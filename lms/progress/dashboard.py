@@ -66,6 +66,11 @@ class WeeklySummary:
         return min(100, round(100 * self.this_week / self.goal)) if self.goal else 0
 
     @property
+    def fragment_key(self):
+        """Everything the dashboard's weekly section draws from (this week is the last of the weeks)."""
+        return self.goal, tuple(self.weeks)
+
+    @property
     def left(self):
         return max(0, self.goal - self.this_week)
 
