@@ -128,7 +128,12 @@ def test_catalog_is_paginated(client, owner):
     first = client.get("/courses/").text
     assert len(titles_in(first)) == 12 and "Page 1 of 2" in first
     second = client.get("/courses/?page=2").text
-    assert len(titles_in(second)) == 2
+    assert len(titles_in(second)) == 2 and "14 courses" in first and "14 courses" in second
+    past_the_end = client.get("/courses/?page=3")
+    assert past_the_end.status_code == 200 and titles_in(past_the_end.text) == []
+    assert "14 courses" in past_the_end.text and "No courses found" in past_the_end.text
+    assert "1 course match" in client.get("/courses/?q=Course+07").text
+    assert "0 courses match" in client.get("/courses/?q=kubernetes&page=2").text
 
 
 def test_learner_sees_enrolled_progress_and_pending(client, login, make_user, owner, five_courses):

@@ -6,7 +6,6 @@ read marks and the viewer's votes are fetched for a whole page in one query each
 
 from dataclasses import dataclass
 from functools import cache
-from math import ceil
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, or_, select, true, union
@@ -17,6 +16,7 @@ from lms.discussion.people import Byline, Viewer, byline, path_for
 from lms.extensions import db
 from lms.models import Course, CourseStaff, Enrolment, User
 from lms.models.discussion import Post, PostReport, PostVote, Thread, ThreadFollow, ThreadRead
+from lms.pagination import ListPage
 from lms.permissions import can_take_course, is_course_staff
 from lms.syllabus import syllabus
 
@@ -193,35 +193,6 @@ class PostView:
     is_opening: bool = False
     is_accepted: bool = False
     fragment_key: tuple = ()  # what its rendered HTML is kept under (lms/fragments.py); see _post_views
-
-
-@dataclass
-class ListPage:
-    """Which page of a list (a thread's replies, the board) is shown: what the pagination macro reads."""
-
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self):
-        return ceil(self.total / self.per_page)
-
-    @property
-    def has_prev(self):
-        return self.page > 1
-
-    @property
-    def prev_num(self):
-        return self.page - 1 if self.has_prev else None
-
-    @property
-    def has_next(self):
-        return self.page < self.pages
-
-    @property
-    def next_num(self):
-        return self.page + 1 if self.has_next else None
 
 
 def _post_views(posts, viewer, thread, voted_ids):

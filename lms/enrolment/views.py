@@ -30,8 +30,7 @@ def _viewer():
 @bp.get("/courses/", endpoint="catalog")
 def catalog_page():
     query = catalog.parse_catalog_args(request.args)
-    page = db.paginate(catalog.catalog_statement(query), page=query.page, per_page=catalog.PER_PAGE,
-                       error_out=False)  # fmt: skip
+    page = catalog.catalog_page(query)
     viewer = _viewer()
     course_ids = [course.id for course in page.items]
     mine = services.statuses_for(viewer, course_ids)
