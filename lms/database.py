@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import event
+from sqlalchemy import bindparam, event, text
 from sqlalchemy.engine import Engine
 
 _configured = False
@@ -39,12 +39,24 @@ def is_postgres():
     return db.engine.dialect.name == "postgresql"
 
 
-def insert_for_dialect(model):
-    """INSERT that supports ON CONFLICT (upserts) for the database in use; SQLite and PostgreSQL share it."""
-    from lms.extensions import db
+def upsert(table, columns, conflict, update=None, returning=()):
+    """INSERT ... ON CONFLICT for the upserts run on page views and heartbeats, as SQL text that SQLAlchemy
+    caches like any other statement. Its SQLite and PostgreSQL insert constructs opt out of the statement
+    cache (sqlalchemy#10445), so every run compiled the statement anew: 0.88 ms against 0.13 ms measured on
+    SQLite. Both databases read the same SQL.
 
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model)
+    Values are bound by column name with the column's type. `update` maps a column to its new value on
+    conflict (on the `conflict` columns' unique constraint), written in SQL where `excluded.<column>` is the
+    value this statement tried to insert; without it a conflict does nothing (with no `conflict` columns: a
+    conflict on any unique constraint). Build each statement once (functools.cache) and pass the values when run."""
+    quote = '"{}"'.format
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, columns))}) "
+           f"VALUES ({', '.join(':' + name for name in columns)}) ON CONFLICT ")
+    if conflict:
+        sql += f"({', '.join(map(quote, conflict))}) "
+    sql += ("DO UPDATE SET " + ", ".join(f"{quote(name)} = {value}" for name, value in update.items())
+            if update else "DO NOTHING")  # fmt: skip
+    if returning:
+        sql += " RETURNING " + ", ".join(map(quote, returning))
+    statement = text(sql).bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns))
+    return statement.columns(*(table.c[name] for name in returning)) if returning else statement

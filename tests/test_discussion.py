@@ -4,6 +4,7 @@ import re
 
 from sqlalchemy import func, select
 
+from lms.discussion import services as discussion_services
 from lms.extensions import db
 from lms.models.discussion import Post, PostVote, Thread, ThreadRead
 from tests.discussion_helpers import bulk_replies, bulk_threads, use, world  # noqa: F401 (fixtures)
@@ -173,6 +174,10 @@ def test_unread_marks_and_jump_to_first_unread(world, client, use):
     client.get(world.thread_url(thread, "?page=2"))
     mark = db.session.scalar(select(ThreadRead).where(ThreadRead.user_id == world.tom.id))
     assert mark.last_read_post_id == thread.last_post_id
+    discussion_services.mark_read(thread, world.tom, thread.first_post_id)  # an older page in another tab
+    db.session.commit()
+    db.session.refresh(mark)
+    assert mark.last_read_post_id == thread.last_post_id, "a read mark never moves back"
     response = client.get(world.thread_url(thread, "?jump=unread"))
     assert "#" not in response.location
 

@@ -168,6 +168,30 @@ def test_heartbeat_adds_time_to_lesson_and_day(client, login, instructor, learne
     assert response.get_json()["credited"] <= 1
 
 
+def test_repeated_writes_add_up_in_the_learners_rows(app, instructor, make_user):
+    """The upserts' conflict paths: beats add to the lesson's and the day's time, reopening a lesson moves its
+    last-opened time but keeps the first, and a later completion keeps the first one."""
+    user = make_user()
+    course = make_course(instructor)
+    enrolment = enrol(user, course)
+    lesson = lessons_of(course)[0]
+    start = datetime(2026, 3, 2, 9, 0)
+    services.record_lesson_open(user, lesson, enrolment, now=start)
+    for minute in (1, 2, 3):
+        enrolment.last_activity_at = start + timedelta(minutes=minute) - timedelta(seconds=40)
+        services.record_heartbeat(user, lesson, enrolment, 30, now=start + timedelta(minutes=minute))
+    services.record_lesson_open(user, lesson, enrolment, now=start + timedelta(hours=2))
+    first_done = services.mark_lesson_done(user, lesson, now=start + timedelta(hours=3))
+    again = services.mark_lesson_done(user, lesson, now=start + timedelta(hours=4))
+    db.session.commit()
+    row = db.session.scalar(db.select(LessonProgress))
+    db.session.refresh(row)
+    assert row.seconds_spent == 90 and row.first_opened_at == start
+    assert row.last_opened_at == start + timedelta(hours=2) and row.completed_at == start + timedelta(hours=3)
+    assert first_done.newly_done and not again.newly_done and again.completed_at == start + timedelta(hours=3)
+    assert db.session.scalars(db.select(DailyActivity.seconds)).all() == [90]
+
+
 def test_heartbeat_refuses_bad_input_and_strangers(client, login, instructor, learner):
     course = make_course(instructor)
     lesson = lessons_of(course)[0]

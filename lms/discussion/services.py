@@ -5,11 +5,11 @@ No request or session access here; views pass the acting user and commit once.
 
 from functools import cache
 
-from sqlalchemy import bindparam, case, delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.content import render_markdown
-from lms.database import insert_for_dialect, utcnow
+from lms.database import upsert, utcnow
 from lms.discussion import events
 from lms.discussion.people import find_mentioned_members, link_mentions
 from lms.extensions import db
@@ -208,19 +208,18 @@ def mark_read(thread, user, up_to_post_id, last_read=None):
     is open in two tabs at once; no write at all when the caller knows the mark is already there."""
     if last_read is not None and up_to_post_id <= last_read:
         return
-    table = ThreadRead.__table__
-    stmt = insert_for_dialect(ThreadRead).values(
-        thread_id=thread.id, user_id=user.id, last_read_post_id=up_to_post_id, last_read_at=utcnow()
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["user_id", "thread_id"],
-        set_={
-            "last_read_post_id": case((stmt.excluded.last_read_post_id > table.c.last_read_post_id,
-                                       stmt.excluded.last_read_post_id), else_=table.c.last_read_post_id),
-            "last_read_at": stmt.excluded.last_read_at,
-        },
+    db.session.execute(_read_mark_upsert(), {"thread_id": thread.id, "user_id": user.id,
+                                             "last_read_post_id": up_to_post_id, "last_read_at": utcnow()})  # fmt: skip
+
+
+@cache
+def _read_mark_upsert():
+    return upsert(
+        ThreadRead.__table__, ("thread_id", "user_id", "last_read_post_id", "last_read_at"), ("user_id", "thread_id"),
+        {"last_read_post_id": "CASE WHEN excluded.last_read_post_id > discussion_thread_reads.last_read_post_id "
+                              "THEN excluded.last_read_post_id ELSE discussion_thread_reads.last_read_post_id END",
+         "last_read_at": "excluded.last_read_at"},
     )  # fmt: skip
-    db.session.execute(stmt)
 
 
 # --- Contract functions for other features ---------------------------------------------------------------

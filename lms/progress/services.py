@@ -10,7 +10,7 @@ from functools import cache
 
 from sqlalchemy import and_, bindparam, func, select
 
-from lms.database import insert_for_dialect, utcnow
+from lms.database import upsert, utcnow
 from lms.extensions import db
 from lms.lessons.services import local_today
 from lms.models import Certificate, Course, DailyActivity, Enrolment, Lesson, LessonProgress, Module, QuizAttempt
@@ -68,13 +68,34 @@ def _course_percentages(user_id, course_ids):
     return {cid: (min(100, round(100 * d / total)) if total else 0) for cid, total, d in rows}
 
 
-def _upsert_progress(user_id, lesson, now, new_row=None, on_conflict=None):
-    """Insert the learner's progress row for the lesson, or update the existing one (one statement)."""
+# What each kind of progress write changes in a learner's existing row for the lesson (SQL; `excluded` holds
+# the row the write would have inserted).
+_PROGRESS_ON_CONFLICT = {
+    "opened": {"last_opened_at": "excluded.last_opened_at"},
+    "heartbeat": {"seconds_spent": "lesson_progress.seconds_spent + excluded.seconds_spent"},
+    "done": {"completed_at": "COALESCE(lesson_progress.completed_at, excluded.completed_at)"},  # the first one
+    "quiz": {"quiz_attempts": "lesson_progress.quiz_attempts + 1",
+             "best_score": "CASE WHEN lesson_progress.best_score IS NULL OR excluded.best_score > "
+                           "lesson_progress.best_score THEN excluded.best_score ELSE lesson_progress.best_score END"},
+}  # fmt: skip
+_PROGRESS_COLUMNS = ("user_id", "lesson_id", "course_id", "first_opened_at", "last_opened_at", "completed_at",
+                     "seconds_spent", "quiz_attempts", "best_score")  # fmt: skip
+
+
+@cache
+def _progress_upsert(kind):
+    returning = ("completed_at",) if kind == "done" else ()
+    return upsert(LessonProgress.__table__, _PROGRESS_COLUMNS, ("user_id", "lesson_id"), _PROGRESS_ON_CONFLICT[kind],
+                  returning)  # fmt: skip
+
+
+def _upsert_progress(kind, user_id, lesson, now, **new_row):
+    """Insert the learner's progress row for the lesson, or update the existing one as `kind` says (one
+    statement); new_row holds what a new row starts with besides having been opened now."""
     values = {"user_id": user_id, "lesson_id": lesson.id, "course_id": lesson.course_id, "first_opened_at": now,
-              "last_opened_at": now, "seconds_spent": 0, "quiz_attempts": 0, **(new_row or {})}  # fmt: skip
-    stmt = insert_for_dialect(LessonProgress).values(**values)
-    stmt = stmt.on_conflict_do_update(index_elements=["user_id", "lesson_id"], set_=on_conflict or {})
-    db.session.execute(stmt)
+              "last_opened_at": now, "completed_at": None, "seconds_spent": 0, "quiz_attempts": 0, "best_score": None,
+              **new_row}  # fmt: skip
+    return db.session.execute(_progress_upsert(kind), values)
 
 
 # Re-opening the lesson you are on within this window changes nothing worth a write: the resume pointer is
@@ -92,7 +113,7 @@ def open_needs_recording(progress_row, enrolment, lesson, now=None):
 def record_lesson_open(user, lesson, enrolment, now=None):
     """First/last opened for the lesson and "resume here" on the enrolment. Idempotent."""
     now = now or utcnow()
-    _upsert_progress(user.id, lesson, now, on_conflict={"last_opened_at": now})
+    _upsert_progress("opened", user.id, lesson, now)
     enrolment.last_lesson_id = lesson.id
     enrolment.last_activity_at = now
 
@@ -110,17 +131,7 @@ def mark_lesson_done(user, lesson, now=None):
     lesson, complete the course and issue the certificate. Safe under parallel requests."""
     now = now or utcnow()
     forget("percentages")  # this request's memoised completion percentages are about to change
-    stmt = (
-        insert_for_dialect(LessonProgress)
-        .values(user_id=user.id, lesson_id=lesson.id, course_id=lesson.course_id, first_opened_at=now,
-                last_opened_at=now, completed_at=now, seconds_spent=0, quiz_attempts=0)
-        .on_conflict_do_update(
-            index_elements=["user_id", "lesson_id"],
-            set_={"completed_at": func.coalesce(LessonProgress.__table__.c.completed_at, now)},
-        )
-        .returning(LessonProgress.completed_at)
-    )  # fmt: skip
-    completed_at = db.session.execute(stmt).scalar_one()
+    completed_at = _upsert_progress("done", user.id, lesson, now, completed_at=now).scalar_one()
     result = Completion(newly_done=completed_at == now, completed_at=completed_at)
     if result.newly_done:  # marking a lesson done again cannot finish the course: skip the locked count
         result.course_completed, result.certificate = complete_course_if_finished(user, lesson.course_id, now)
@@ -156,15 +167,17 @@ def complete_course_if_finished(user, course_id, now=None):
     return newly, issue_certificate(user.id, course_id, now)
 
 
+@cache
+def _certificate_insert():
+    # Nothing on any conflict: the learner's certificate exists already (or, in theory, its random code does).
+    return upsert(Certificate.__table__, ("code", "user_id", "course_id", "issued_at", "revoked_reason"), ())
+
+
 def issue_certificate(user_id, course_id, now=None):
     """The learner's certificate for the course, created once (unique per user and course)."""
-    stmt = (
-        insert_for_dialect(Certificate)
-        .values(code=secrets.token_urlsafe(16), user_id=user_id, course_id=course_id, issued_at=now or utcnow(),
-                revoked_reason="")
-        .on_conflict_do_nothing()
-    )  # fmt: skip
-    db.session.execute(stmt)
+    certificate = {"code": secrets.token_urlsafe(16), "user_id": user_id, "course_id": course_id,
+                   "issued_at": now or utcnow(), "revoked_reason": ""}  # fmt: skip
+    db.session.execute(_certificate_insert(), certificate)
     return db.session.scalar(
         select(Certificate)
         .where(Certificate.user_id == user_id, Certificate.course_id == course_id)
@@ -180,14 +193,7 @@ def record_quiz_attempt(user, lesson, score, passed, answers, now=None):
         answers={str(qid): sorted(chosen) for qid, chosen in answers.items()},
     )  # fmt: skip
     db.session.add(attempt)
-    table = LessonProgress.__table__.c
-    # SQLite's two-argument max() is its greatest(); both return the larger of old best and new score.
-    larger = func.max if db.session.get_bind().dialect.name == "sqlite" else func.greatest
-    _upsert_progress(
-        user.id, lesson, now, new_row={"quiz_attempts": 1, "best_score": score},
-        on_conflict={"quiz_attempts": table.quiz_attempts + 1,
-                     "best_score": larger(func.coalesce(table.best_score, score), score)},
-    )  # fmt: skip
+    _upsert_progress("quiz", user.id, lesson, now, quiz_attempts=1, best_score=score)
     db.session.flush()
     return attempt
 
@@ -221,10 +227,7 @@ def record_heartbeat(user, lesson, enrolment, reported_seconds, now=None):
     """Add measured seconds to the lesson and to today's activity (the learner's local day)."""
     now = now or utcnow()
     seconds = credited_seconds(reported_seconds, enrolment.last_activity_at, now)
-    table = LessonProgress.__table__.c
-    _upsert_progress(
-        user.id, lesson, now, new_row={"seconds_spent": seconds}, on_conflict={"seconds_spent": table.seconds_spent + seconds}
-    )
+    _upsert_progress("heartbeat", user.id, lesson, now, seconds_spent=seconds)
     enrolment.last_activity_at = now
     enrolment.last_lesson_id = lesson.id
     if seconds:
@@ -233,12 +236,13 @@ def record_heartbeat(user, lesson, enrolment, reported_seconds, now=None):
 
 
 def add_daily_seconds(user, seconds, now=None):
-    day = local_today(user, now)
-    stmt = insert_for_dialect(DailyActivity).values(user_id=user.id, day=day, seconds=seconds)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["user_id", "day"], set_={"seconds": DailyActivity.__table__.c.seconds + seconds}
-    )
-    db.session.execute(stmt)
+    db.session.execute(_daily_seconds_upsert(), {"user_id": user.id, "day": local_today(user, now), "seconds": seconds})
+
+
+@cache
+def _daily_seconds_upsert():
+    return upsert(DailyActivity.__table__, ("user_id", "day", "seconds"), ("user_id", "day"),
+                  {"seconds": "daily_activity.seconds + excluded.seconds"})  # fmt: skip
 
 
 def set_weekly_goal(user, minutes):
