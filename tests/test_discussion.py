@@ -213,6 +213,11 @@ def test_board_filters_and_sort(world, client, use):
     assert "Maya question" in mine and "Tom story" not in mine
     following = client.get(world.url("?filter=following")).get_data(as_text=True)
     assert "Tom question" in following and "Tom story" not in following  # she replied there, so she follows
+    world.thread(world.tom, title="Tom on the lesson", lesson=world.lesson)
+    on_lesson = client.get(world.url(f"?lesson={world.lesson.id}")).get_data(as_text=True)
+    assert "Tom on the lesson" in on_lesson and "Tom story" not in on_lesson and "Maya question" not in on_lesson
+    mine_on_lesson = client.get(world.url(f"?lesson={world.lesson.id}&filter=mine")).get_data(as_text=True)
+    assert "Tom on the lesson" not in mine_on_lesson and "Maya question" not in mine_on_lesson
     assert client.get(world.url("?filter=nonsense&sort=bogus&page=x")).status_code == 200
 
 

@@ -129,26 +129,36 @@ def _read_marks_statement():
     )
 
 
-def board_page(course, viewer, *, filter_="all", sort="recent", lesson_id=None, page=1):
-    conditions = [Thread.course_id == course.id]
-    if lesson_id is not None:
-        conditions.append(Thread.lesson_id == lesson_id)
+@cache
+def _board_statements(filter_, sort, by_lesson):
+    """(page of threads, count) for one kind of board view, built once per process: building them took as long
+    as running them. Values come as parameters: course_id, lesson_id, user_id, offset."""
+    conditions = [Thread.course_id == bindparam("course_id")]
+    if by_lesson:
+        conditions.append(Thread.lesson_id == bindparam("lesson_id"))
+    user_id = bindparam("user_id")
     if filter_ == "unanswered":
         conditions += [Thread.kind == "question", Thread.accepted_post_id.is_(None)]
     elif filter_ == "following":
-        conditions.append(Thread.id.in_(select(ThreadFollow.thread_id).where(ThreadFollow.user_id == viewer.user_id)))
+        conditions.append(Thread.id.in_(select(ThreadFollow.thread_id).where(ThreadFollow.user_id == user_id)))
     elif filter_ == "mine":
-        conditions.append(Thread.author_id == viewer.user_id)
+        conditions.append(Thread.author_id == user_id)
     order = [Thread.pinned.desc()]
     if sort == "top":
         order.append(Thread.vote_count.desc())
     order += [Thread.last_activity_at.desc(), Thread.id.desc()]
+    threads = thread_summaries_statement().where(*conditions).order_by(*order)
+    return (threads.limit(THREADS_PER_PAGE).offset(bindparam("offset")),
+            select(func.count(Thread.id)).where(*conditions))  # fmt: skip
+
+
+def board_page(course, viewer, *, filter_="all", sort="recent", lesson_id=None, page=1):
+    page_statement, count_statement = _board_statements(filter_, sort, lesson_id is not None)
+    params = {"course_id": course.id, "lesson_id": lesson_id, "user_id": viewer.user_id,
+              "offset": (page - 1) * THREADS_PER_PAGE}  # fmt: skip
     # Authors are joined (no query per row for the byline); lesson tags come from the in-memory syllabus.
-    threads = thread_summaries(
-        thread_summaries_statement().where(*conditions).order_by(*order).limit(THREADS_PER_PAGE)
-        .offset((page - 1) * THREADS_PER_PAGE)
-    )  # fmt: skip
-    total = db.session.scalar(select(func.count(Thread.id)).where(*conditions))
+    threads = thread_summaries(page_statement, params)
+    total = db.session.scalar(count_statement, params)
     rows = thread_rows(threads, viewer)
     titles = {lesson.id: lesson.title for lesson in syllabus(course)}  # archived lessons get no tag
     for row in rows:

@@ -185,9 +185,13 @@ def unfollow_thread(thread, user):
 
 
 def is_following_board(course, user):
-    return db.session.scalar(
-        select(BoardFollow.id).where(BoardFollow.course_id == course.id, BoardFollow.user_id == user.id)
-    ) is not None
+    return db.session.scalar(_board_follow_statement(), {"course_id": course.id, "user_id": user.id}) is not None
+
+
+@cache
+def _board_follow_statement():
+    return select(BoardFollow.id).where(BoardFollow.course_id == bindparam("course_id"),
+                                        BoardFollow.user_id == bindparam("user_id"))  # fmt: skip
 
 
 def set_board_follow(course, user, follow):
