@@ -30,17 +30,15 @@ def _membership_statement():
     return (
         select(staff.label("is_staff"), Enrolment)
         .select_from(select(literal(1).label("one")).subquery())
-        .outerjoin(
-            Enrolment,
-            and_(Enrolment.course_id == bindparam("course_id"), Enrolment.user_id == bindparam("user_id"),
-                 Enrolment.status == "active"),
-        )
+        .outerjoin(Enrolment, and_(Enrolment.course_id == bindparam("course_id"),
+                                   Enrolment.user_id == bindparam("user_id")))
     )  # fmt: skip
 
 
 def _membership(user, course):
-    """(is staff, active Enrolment or None) in ONE query, memoised for the request: almost every course
-    page asks both questions."""
+    """(is staff, the Enrolment in any state or None: one per learner and course) in ONE query, memoised for
+    the request: almost every course page asks both questions, and the course page also asks for a pending,
+    waitlisted or ended enrolment."""
 
     def load():
         row = db.session.execute(_membership_statement(), {"course_id": course.id, "user_id": user.id}).first()
@@ -62,6 +60,12 @@ def is_course_owner(user, course):
 
 
 def active_enrolment(user, course):
+    enrolment = enrolment_in(user, course)
+    return enrolment if enrolment is not None and enrolment.status == "active" else None
+
+
+def enrolment_in(user, course):
+    """The user's enrolment in the course in any state (active, pending, waitlisted, withdrawn, ...), or None."""
     if not _is_authenticated(user):
         return None
     return _membership(user, course)[1]

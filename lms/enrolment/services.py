@@ -16,8 +16,7 @@ from lms.database import utcnow
 from lms.extensions import db
 from lms.models import Course, Enrolment, Lesson, LessonProgress, Module, User
 from lms.notify import audit, notify
-from lms.permissions import forget_access
-from lms.request_cache import memoised
+from lms.permissions import enrolment_in, forget_access
 
 KEY_LIMIT = "ENROL_KEY_FAILURE_LIMIT"
 CURRENT_STATES = ("active", "pending", "waitlisted")
@@ -50,18 +49,9 @@ def window_problem(course, now=None):
 
 
 def find_enrolment(course, user):
-    """The learner's enrolment row in any state, or None (memoised for the request; mutations forget it)."""
-    return memoised(
-        ("any-enrolment", user.id, course.id),
-        lambda: db.session.scalar(_enrolment_statement(), {"course_id": course.id, "user_id": user.id}),
-    )
-
-
-@cache
-def _enrolment_statement():
-    return select(Enrolment).where(
-        Enrolment.course_id == bindparam("course_id"), Enrolment.user_id == bindparam("user_id")
-    )
+    """The learner's enrolment row in any state, or None: read with the staff check in one query and
+    memoised for the request (lms/permissions.py); mutations forget it."""
+    return enrolment_in(user, course)
 
 
 def _key_throttle_id(course, user):
