@@ -88,10 +88,12 @@ def _load_or_create_secret_key(path):
 
 def _init_extensions(app):
     from lms import models, syllabus  # noqa: F401  (tables on db.metadata; the syllabus version hook)
-    from lms.database import configure_engine_events
+    from lms.database import configure_engine_events, ping_when_idle
 
     db.init_app(app)
     configure_engine_events()
+    with app.app_context():
+        ping_when_idle(db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     throttles.init_app(app)

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 class DefaultConfig:
     # SQLALCHEMY_DATABASE_URI is filled in by create_app (instance/lms.sqlite unless DATABASE_URL is set).
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pool_pre_ping: a round trip on every request. lms/database.py pings only connections that sat idle.
+    SQLALCHEMY_ENGINE_OPTIONS = {}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     SESSION_COOKIE_HTTPONLY = True

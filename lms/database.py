@@ -1,8 +1,9 @@
 """Engine-level settings that differ by database, and small helpers shared by services."""
 
+import time
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, event, text
+from sqlalchemy import bindparam, event, exc, text
 from sqlalchemy.engine import Engine
 
 _configured = False
@@ -26,6 +27,34 @@ def configure_engine_events():
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+# A pooled connection idle longer than this is checked before use; see ping_when_idle.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def ping_when_idle(engine):
+    """Check a pooled connection before a request uses it, but only when it sat idle: after a database
+    restart the app then reconnects by itself, as with SQLAlchemy's pool_pre_ping, without pool_pre_ping's
+    round trip on every request (a third of a millisecond per page measured on PostgreSQL). A connection
+    used within the last second is used as it is; were the database gone in between, that one request
+    fails (503) and SQLAlchemy discards every pooled connection. SQLite is a file: nothing to reconnect."""
+    if engine.dialect.name == "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _remember_last_use(dbapi_connection, connection_record):
+        connection_record.info["lms.last_used"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, connection_record, connection_proxy):
+        if time.monotonic() - connection_record.info.get("lms.last_used", 0.0) < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # any failure: the pool replaces the connection (up to three tries)
+            raise exc.DisconnectionError() from error
 
 
 def utcnow():

@@ -1,5 +1,5 @@
 """Database outage: stop a PostgreSQL server the test owns while the app runs -> friendly 503s;
-start it again -> the app recovers by itself (pool_pre_ping), and nothing acknowledged is lost."""
+start it again -> the app recovers by itself (lms.database.ping_when_idle), and nothing acknowledged is lost."""
 
 import os
 import shutil
@@ -90,3 +90,37 @@ def test_outage_gives_503_and_recovers_without_restart(own_postgres, tmp_path):
         db.session.execute(text("SELECT 1"))
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_connection_cut_while_idle_is_replaced_before_use(own_postgres, tmp_path, monkeypatch):
+    """Pooled connections are checked only after sitting idle (lms.database.ping_when_idle): one the server
+    dropped meanwhile is replaced unnoticed. One used a moment ago is not checked: if the server dropped it
+    in that moment, that request gets the 503 and the pool starts afresh."""
+    from sqlalchemy import create_engine
+
+    import lms.database
+
+    app = make_app(own_postgres["url"], tmp_path / "instance")
+    client = app.test_client()
+    admin = create_engine(own_postgres["url"], isolation_level="AUTOCOMMIT")
+
+    def server_drops_app_connections():
+        with admin.connect() as conn:
+            dropped = conn.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                        "WHERE datname = 'lms' AND pid <> pg_backend_pid()")).scalar()  # fmt: skip
+        assert dropped >= 1
+
+    try:
+        assert client.get("/healthz").status_code == 200
+        server_drops_app_connections()
+        monkeypatch.setattr(lms.database, "PING_AFTER_IDLE_SECONDS", 0.0)  # every connection counts as idle
+        assert client.get("/healthz").status_code == 200, "the dead connection was replaced before use"
+
+        server_drops_app_connections()
+        monkeypatch.setattr(lms.database, "PING_AFTER_IDLE_SECONDS", 3600.0)  # used a moment ago
+        assert client.get("/healthz").status_code == 503
+        assert client.get("/healthz").status_code == 200, "the pool started afresh after the failure"
+    finally:
+        admin.dispose()
+        with app.app_context():
+            db.engine.dispose()
