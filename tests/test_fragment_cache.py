@@ -177,6 +177,17 @@ def test_forms_in_a_cached_post_carry_the_readers_own_token(app, world, readers)
     assert db.session.get(Post, reply.id).vote_count == 1
 
 
+def test_the_reply_box_keeps_each_readers_anonymity_default(app, world, readers):
+    """The author of an anonymous thread replies anonymously by default; everyone else does not."""
+    thread = world.thread(anonymous=True)
+    url = world.thread_url(thread)
+    assert_served_pages_are_fresh(app, readers, url)
+    anonymous_box = re.compile(r'<input[^>]*id="anonymous"[^>]*>')
+    boxes = {name: anonymous_box.search(readers[name].get(url).get_data(as_text=True)).group(0)
+             for name in ("maya", "tom")}  # fmt: skip
+    assert "checked" in boxes["maya"] and "checked" not in boxes["tom"]
+
+
 @pytest.mark.parametrize("app_config", [{"FRAGMENT_CACHE_SIZE": 0}])
 def test_the_cache_can_be_turned_off(app, world, readers):
     thread = world.thread()
