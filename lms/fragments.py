@@ -37,7 +37,7 @@ class FragmentCache(Extension):
         {% if html is none %}{% set html %}body{% endset %}{{ html|fragment_put(k) }}{% else %}{{ html }}{% endif %}
 
     Filters are bound when the template is compiled, whereas a call block would build a macro for its body and
-    go through Jinja's run-time call checks on every use: a page of 50 cached posts paid about 0.2 ms for that."""
+    go through Jinja's run-time call checks on every use: about 1.7 µs a block, 0.1 ms for a page of 50 posts."""
 
     tags = {"cache"}
     _blocks = itertools.count()
