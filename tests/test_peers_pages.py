@@ -236,6 +236,8 @@ def test_course_reviews_after_half_and_moderation(world, client, login):
     course, a = world["course"], world["a"]
     login(a)
     assert client.get(f"/courses/{course.slug}/reviews/mine").status_code == 403
+    empty = feedback.course_reviews_summary(course, a)
+    assert (empty["count"], empty["average"], empty["recent"], empty["own"]) == (0, None, [], None)
     db.session.add(LessonProgress(user_id=a.id, lesson_id=lessons_of(course)[0].id, course_id=course.id,
                                   completed_at=utcnow()))  # fmt: skip
     db.session.commit()
@@ -253,7 +255,10 @@ def test_course_reviews_after_half_and_moderation(world, client, login):
     login(world["owner"])
     client.post(f"/courses/{course.slug}/reviews/{review.id}/reply", data={"reply": "Thanks, Lea!"})
     client.post(f"/courses/{course.slug}/reviews/{review.id}/hide", data={"reason": "Spam"})
-    assert feedback.course_reviews_summary(course, a)["count"] == 0
+    hidden = feedback.course_reviews_summary(course, a)
+    assert hidden["count"] == 0 and hidden["average"] is None and hidden["recent"] == []
+    assert hidden["own"].id == review.id, "its author still finds a hidden review"
+    assert feedback.course_reviews_summary(course, world["b"])["own"] is None
     db.session.refresh(review)
     assert review.instructor_reply == "Thanks, Lea!" and review.hidden_reason == "Spam"
 
