@@ -88,12 +88,13 @@ def _load_or_create_secret_key(path):
 
 def _init_extensions(app):
     from lms import models, syllabus  # noqa: F401  (tables on db.metadata; the syllabus version hook)
-    from lms.database import configure_engine_events, ping_when_idle
+    from lms.database import configure_engine_events, ping_when_idle, run_marked_reads_in_autocommit
 
     db.init_app(app)
     configure_engine_events()
     with app.app_context():
         ping_when_idle(db.engine)
+    run_marked_reads_in_autocommit(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     throttles.init_app(app)

@@ -57,6 +57,43 @@ def ping_when_idle(engine):
             raise exc.DisconnectionError() from error
 
 
+def autocommit_reads(view):
+    """Marks a GET view whose requests need no transaction: they read, and any write they make is a single
+    statement that stands alone (a read mark; a lesson's opened times, then its resume pointer). On PostgreSQL
+    such requests run in autocommit mode, which saves the BEGIN and ROLLBACK round trips every request
+    otherwise pays: a quarter of a page's time there, measured in-process. Each statement still reads
+    committed data, as under the default READ COMMITTED. Never mark a view whose writes must stand or fall
+    together, or that locks rows or uses savepoints."""
+    view.autocommit_reads = True
+    return view
+
+
+def run_marked_reads_in_autocommit(app):
+    from flask import request
+
+    from lms.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return  # SQLite begins a transaction only before a write anyway
+
+    @app.before_request
+    def _autocommit_marked_reads():
+        view = app.view_functions.get(request.endpoint)
+        if (request.method in ("GET", "HEAD") and getattr(view, "autocommit_reads", False)
+                and not db.session().in_transaction()):  # fmt: skip
+            # The option applies to the connection the session takes now, for its first transaction.
+            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            request.environ["lms.autocommit"] = True
+
+    @app.teardown_request
+    def _end_autocommit(error=None):
+        # Hand the connection back (the pool restores its default isolation), even where the session
+        # outlives the request (a shell, or tests holding one app context around several requests).
+        if request.environ.pop("lms.autocommit", False):
+            db.session.rollback()
+
+
 def utcnow():
     """Naive UTC timestamp: stored the same way on SQLite and PostgreSQL."""
     return datetime.now(UTC).replace(tzinfo=None)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from lms import create_app
 from lms.extensions import db
-from lms.models import AuditEntry, User
+from lms.models import AuditEntry, Enrolment, User
 from tests.conftest import PASSWORD, make_app
 
 
@@ -158,3 +158,50 @@ def test_seed_demo_is_idempotent(runner):
     assert counts == again
     learner = db.session.scalar(select(User).where(User.email == "learner@example.com"))
     assert learner.check_password("sparetime-demo")
+
+
+def test_hot_read_pages_run_without_a_transaction_on_postgresql(app, client, make_user, login):
+    """GET views marked autocommit_reads skip BEGIN and ROLLBACK on PostgreSQL; other views, and every POST
+    after them on the same pooled connection, run in a transaction as before; SQLite is left as it is."""
+    from sqlalchemy import event
+
+    from lms.discussion.services import create_thread
+    from lms.models.discussion import ThreadRead
+    from tests.factories import enrol, lessons_of, make_course
+
+    postgres = db.engine.dialect.name == "postgresql"
+    instructor = make_user(role="instructor")
+    course = make_course(instructor, "Feedback", slug="feedback")
+    learner = make_user()
+    enrol(learner, course)
+    thread = create_thread(course, instructor, title="Rush fees?", body="What do you charge?")
+    db.session.commit()
+    login(learner)
+    modes = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        dbapi = conn.connection.dbapi_connection
+        modes.append(dbapi.autocommit if postgres else dbapi.isolation_level is None)
+
+    def autocommit_during(request):
+        db.session.commit()  # a server starts every request with a fresh session; the tests share one
+        modes.clear()
+        response = request()
+        assert response.status_code in (200, 302) and modes
+        return set(modes)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        lesson = lessons_of(course)[0]
+        marked = ["/", "/courses/", "/courses/feedback", "/learn/feedback/", f"/learn/feedback/lessons/{lesson.id}",
+                  "/courses/feedback/discussion/", f"/courses/feedback/discussion/threads/{thread.id}"]  # fmt: skip
+        for url in marked:
+            assert autocommit_during(lambda: client.get(url)) == {postgres}, url
+        assert autocommit_during(lambda: client.get("/auth/profile")) == {False}  # not marked
+        assert autocommit_during(lambda: client.post("/progress/goal", data={"weekly_goal_minutes": 40})) == {False}
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    # The writes of the lesson and thread pages (opened times, resume pointer, read mark) landed all the same.
+    assert db.session.scalar(db.select(Enrolment.last_lesson_id).filter_by(user_id=learner.id)) == lesson.id
+    read_mark = db.session.scalar(db.select(ThreadRead.last_read_post_id).filter_by(user_id=learner.id))
+    assert read_mark == thread.last_post_id

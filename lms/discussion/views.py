@@ -11,6 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from lms.auth.forms import ButtonForm
+from lms.database import autocommit_reads
 from lms.discussion import queries, services
 from lms.discussion.access import (
     load_course,
@@ -38,6 +39,7 @@ add_moderation_routes(bp)
 
 
 @bp.get("/courses/<slug>/discussion/")
+@autocommit_reads
 @login_required
 def board(slug):
     course, viewer = load_course(slug)
@@ -117,6 +119,7 @@ def new_thread(slug):
 
 
 @bp.get("/courses/<slug>/discussion/threads/<int:thread_id>")
+@autocommit_reads  # its one write, the read mark, is a single upsert
 @login_required
 def thread(slug, thread_id):
     course, viewer = load_course(slug)

@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from lms.auth.forms import ButtonForm
+from lms.database import autocommit_reads
 from lms.enrolment import catalog, roster, services
 from lms.enrolment.forms import EnrolForm
 from lms.extensions import db
@@ -28,6 +29,7 @@ def _viewer():
 
 
 @bp.get("/courses/", endpoint="catalog")
+@autocommit_reads
 def catalog_page():
     query = catalog.parse_catalog_args(request.args)
     page = catalog.catalog_page(query)
@@ -116,6 +118,7 @@ def render_course_page(course, enrol_form=None, status=200):
 
 
 @bp.get("/courses/<slug>")
+@autocommit_reads
 def course_page(slug):
     course = load_visible_course(slug)
     return render_course_page(course)

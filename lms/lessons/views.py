@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from lms.auth.forms import ButtonForm
+from lms.database import autocommit_reads
 from lms.extensions import db
 from lms.lessons import quiz as quizzes
 from lms.lessons.services import LessonState, course_outline, outline_after_completion
@@ -109,6 +110,7 @@ def _locked_page(course, lesson, state):
 
 
 @bp.get("/<slug>/")
+@autocommit_reads
 def course_home(slug):
     course = _course_or_404(slug)
     access = Access(course)
@@ -129,6 +131,7 @@ def course_home(slug):
 
 
 @bp.get("/<slug>/lessons/<int:lesson_id>")
+@autocommit_reads  # its one write pair (opened times, then the resume pointer) needs no transaction
 def lesson(slug, lesson_id):
     course, lesson = _course_and_lesson_or_404(slug, lesson_id)
     access = Access(course)

@@ -4,12 +4,14 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 from sqlalchemy import text
 
+from lms.database import autocommit_reads
 from lms.extensions import db
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
+@autocommit_reads
 def index():
     """The learner's dashboard when logged in, the landing page otherwise."""
     if current_user.is_authenticated:
