@@ -58,8 +58,8 @@ def ping_when_idle(engine):
 
 
 def autocommit_reads(view):
-    """Marks a GET view whose requests need no transaction: they read, and any write they make is a single
-    statement that stands alone (a read mark; a lesson's opened times, then its resume pointer). On PostgreSQL
+    """Marks a GET view whose requests need no transaction: they read, and each write they make stands alone,
+    right even if the next one fails (a read mark; a lesson's opened times, then its resume pointer). On PostgreSQL
     such requests run in autocommit mode, which saves the BEGIN and ROLLBACK round trips every request
     otherwise pays: a quarter of a page's time there, measured in-process. Each statement still reads
     committed data, as under the default READ COMMITTED. Never mark a view whose writes must stand or fall
