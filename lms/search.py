@@ -18,7 +18,7 @@ keeps only runs of letters and digits, and each becomes a quoted prefix term.
 
 import re
 
-from sqlalchemy import Float, Integer, column, event, func, select, table, text
+from sqlalchemy import Float, Integer, String, bindparam, column, event, func, select, table, text
 
 from lms.extensions import db
 
@@ -147,35 +147,42 @@ def query_tokens(raw):
     return [token.lower() for token in _TOKEN.findall(raw or "")][:MAX_TOKENS]
 
 
-def ranked_matches(raw_query):
-    """A subquery (course_id, score) of courses matching every word as a prefix; higher score is better.
-
-    None when the query has no searchable words (then the catalog simply is not filtered by text).
-    """
+def search_expression(raw_query, dialect_name):
+    """What the subquery of `ranked_matches` binds as :search_expression for this query; None when it has
+    no searchable words (then the catalog simply is not filtered by text)."""
     tokens = query_tokens(raw_query)
     if not tokens:
         return None
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect_name == "postgresql":
         # Tokens are letters/digits only, so "word:*" cannot be tsquery syntax injected by the user.
-        tsquery = func.to_tsquery("simple", " & ".join(f"{token}:*" for token in tokens))
+        return " & ".join(f"{token}:*" for token in tokens)
+    # FTS5: each token double-quoted (quotes cannot occur in it) with * for prefix matching.
+    return " ".join(f'"{token}"*' for token in tokens)
+
+
+def ranked_matches(dialect_name):
+    """A subquery (course_id, score) of courses matching every word of :search_expression (see
+    `search_expression`) as a prefix; higher score is better. The words are a bound value, so one statement
+    serves every search."""
+    expression = bindparam("search_expression", type_=String)
+    if dialect_name == "postgresql":
+        tsquery = func.to_tsquery("simple", expression)
         index = table("course_search", column("course_id", Integer), column("document"))
         return (
             select(index.c.course_id.label("course_id"), func.ts_rank(index.c.document, tsquery).label("score"))
             .where(index.c.document.op("@@")(tsquery))
             .subquery("search")
         )
-    # FTS5: each token double-quoted (quotes cannot occur in it) with * for prefix matching;
     # bm25 weights columns title, summary, description, skills and is lower-is-better, so negate it.
-    expression = " ".join(f'"{token}"*' for token in tokens)
     return (
         text(
             "SELECT rowid AS course_id, -bm25(course_search, 10.0, 4.0, 1.0, 6.0) AS score "
-            "FROM course_search WHERE course_search MATCH :expression"
+            "FROM course_search WHERE course_search MATCH :search_expression"
         )
-        .bindparams(expression=expression)
+        .bindparams(expression)
         .columns(course_id=Integer, score=Float)
         .subquery("search")
     )
 
 
-__all__ = ["create_search_objects", "drop_search_objects", "query_tokens", "ranked_matches"]
+__all__ = ["create_search_objects", "drop_search_objects", "query_tokens", "ranked_matches", "search_expression"]

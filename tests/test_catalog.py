@@ -109,6 +109,22 @@ def test_sorts_popular_and_shortest(client, make_user, five_courses):
     assert titles_in(client.get("/courses/?sort=shortest").text)[0] == "Client communication"
 
 
+def test_each_filter_value_gets_its_own_results(client, five_courses):
+    """The catalog's statements are built once per kind of query: the values must be bound, never kept."""
+    assert titles_in(client.get("/courses/?skill=leadership").text) == ["Leading without a title"]
+    assert titles_in(client.get("/courses/?skill=pricing").text) == ["Negotiating rates and scope"]
+    assert titles_in(client.get("/courses/?level=advanced").text) == ["Leading without a title"]
+    assert "Leading without a title" not in titles_in(client.get("/courses/?level=intro").text)
+    assert titles_in(client.get("/courses/?max_minutes=60&sort=shortest").text)[0] == "Client communication"
+    assert "Leading without a title" not in titles_in(client.get("/courses/?max_minutes=30").text)
+    everything = "/courses/?q={}&skill=communication&max_minutes=600&sort={}"
+    assert sorted(titles_in(client.get(everything.format("client", "relevance")).text)) == [
+        "Client communication", "Lasting client relationships"]  # fmt: skip
+    assert titles_in(client.get(everything.format("lasting", "relevance")).text) == ["Lasting client relationships"]
+    assert titles_in(client.get(everything.format("client", "popular")).text) == [
+        "Client communication", "Lasting client relationships"]  # by title when equally popular
+
+
 def test_nonsense_arguments_are_ignored(client, five_courses):
     response = client.get("/courses/?level=expert&max_minutes=soon&sort=random&page=-3&skill=")
     assert response.status_code == 200
@@ -131,7 +147,12 @@ def test_catalog_is_paginated(client, owner):
     assert len(titles_in(second)) == 2 and "14 courses" in first and "14 courses" in second
     past_the_end = client.get("/courses/?page=3")
     assert past_the_end.status_code == 200 and titles_in(past_the_end.text) == []
-    assert "14 courses" in past_the_end.text and "No courses found" in past_the_end.text
+    assert "14 courses" in past_the_end.text and "There is no page 3" in past_the_end.text
+    assert "No courses found" not in past_the_end.text
+    assert 'href="/courses/?page=2">Go to the last page</a>' in past_the_end.text
+    filtered_past_the_end = client.get("/courses/?q=course&sort=shortest&page=9").text
+    assert "There is no page 9" in filtered_past_the_end and "14 courses fit on 2 pages" in filtered_past_the_end
+    assert 'href="/courses/?q=course&amp;sort=shortest&amp;page=2">Go to the last page</a>' in filtered_past_the_end
     assert "1 course match" in client.get("/courses/?q=Course+07").text
     assert "0 courses match" in client.get("/courses/?q=kubernetes&page=2").text
 

@@ -3,14 +3,14 @@
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from lms.extensions import db
 from lms.models import Course, CourseSkill
 from lms.models.course import LEVELS
 from lms.pagination import ListPage
-from lms.search import query_tokens, ranked_matches
+from lms.search import query_tokens, ranked_matches, search_expression
 from lms.security import whole_number
 
 PER_PAGE = 12
@@ -61,45 +61,62 @@ def parse_catalog_args(args):
     return query
 
 
-def catalog_statement(query):
-    """Published courses matching the query, in the requested order, with the owner joined so the cards never
-    query per course (their skills: skills_by_course)."""
-    statement = select(Course).where(Course.status == "published").options(joinedload(Course.owner))
-    search = ranked_matches(query.q) if query.searching else None
-    if search is not None:
-        statement = statement.join(search, search.c.course_id == Course.id)
-    if query.skill:
-        statement = statement.where(Course.skills.any(CourseSkill.name == query.skill))
-    if query.level:
-        statement = statement.where(Course.level == query.level)
-    if query.max_minutes:
-        statement = statement.where(Course.total_minutes <= query.max_minutes)
-
-    if query.sort == "relevance" and search is not None:
-        order = [search.c.score.desc(), Course.published_at.desc()]
-    elif query.sort == "popular":
-        order = [Course.enrolled_count.desc(), Course.title]
-    elif query.sort == "shortest":
-        order = [Course.total_minutes, Course.title]
-    else:
-        order = [Course.published_at.desc()]
-    return statement.order_by(*order, Course.id.desc())
-
-
 def catalog_page(query):
     """The query's page of courses and how many match, in one statement: the count rides along on every row
     as an uncorrelated subquery, which the database runs once. (A window count made the database join and
     sort every match before the limit: slower on SQLite than a second statement.) Only a page past the last,
     which has no rows to carry the count, asks for it separately."""
-    statement = catalog_statement(query)
-    matches = statement.order_by(None).options(lazyload("*")).subquery()
-    count = select(func.count()).select_from(matches).scalar_subquery()
-    rows = db.session.execute(statement.add_columns(count).limit(PER_PAGE).offset((query.page - 1) * PER_PAGE)).all()
+    dialect_name = db.engine.dialect.name
+    expression = search_expression(query.q, dialect_name)
+    page_statement, count_statement = _catalog_statements(
+        dialect_name, expression is not None, bool(query.skill), bool(query.level), bool(query.max_minutes),
+        query.sort,
+    )
+    params = {"search_expression": expression, "skill": query.skill, "level": query.level,
+              "max_minutes": query.max_minutes}  # fmt: skip
+    params = {name: value for name, value in params.items() if value}
+    rows = db.session.execute(page_statement, {**params, "offset": (query.page - 1) * PER_PAGE}).all()
     if rows:
         total = rows[0][1]
     else:
-        total = db.session.scalar(select(count)) if query.page > 1 else 0
+        total = db.session.scalar(count_statement, params) if query.page > 1 else 0
     return ListPage(query.page, PER_PAGE, total, [course for course, _ in rows])
+
+
+@cache
+def _catalog_statements(dialect_name, searching, by_skill, by_level, by_length, sort):
+    """(page, count) statements for one shape of catalog query, built once per process: building and keying
+    the statement took longer than running it. The query's values are bound (:search_expression, :skill,
+    :level, :max_minutes, :offset). Published courses only, with the owner joined so the cards never query per
+    course (their skills: skills_by_course)."""
+    statement = select(Course).where(Course.status == "published").options(joinedload(Course.owner))
+    search = ranked_matches(dialect_name) if searching else None
+    if search is not None:
+        statement = statement.join(search, search.c.course_id == Course.id)
+    if by_skill:
+        statement = statement.where(Course.skills.any(CourseSkill.name == bindparam("skill")))
+    if by_level:
+        statement = statement.where(Course.level == bindparam("level"))
+    if by_length:
+        statement = statement.where(Course.total_minutes <= bindparam("max_minutes", type_=Integer))
+
+    if sort == "relevance" and search is not None:
+        order = [search.c.score.desc(), Course.published_at.desc()]
+    elif sort == "popular":
+        order = [Course.enrolled_count.desc(), Course.title]
+    elif sort == "shortest":
+        order = [Course.total_minutes, Course.title]
+    else:
+        order = [Course.published_at.desc()]
+    matches = statement.options(lazyload("*")).subquery()
+    count = select(func.count()).select_from(matches).scalar_subquery()
+    page = (
+        statement.order_by(*order, Course.id.desc())
+        .add_columns(count)
+        .limit(PER_PAGE)
+        .offset(bindparam("offset", type_=Integer))
+    )
+    return page, select(count)
 
 
 def skills_by_course(course_ids):
