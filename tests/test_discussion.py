@@ -264,3 +264,14 @@ def test_recent_replies_contract(world):
     assert newest["author_label"] == world.tom.display_name and newest["created_at"] == named.created_at
     assert newest["url"].endswith(f"/posts/{named.id}") and newest["course_title"] == world.course.title
     assert recent_replies_for_user(world.outsider) == []
+
+
+def test_recent_replies_name_anonymous_authors_to_course_staff_only(world):
+    from lms.discussion.services import recent_replies_for_user
+
+    staff_thread = world.thread(author=world.instructor, title="Questions for the instructor")
+    world.reply(staff_thread, world.maya, body="Asking quietly", anonymous=True)
+    assert [item["author_label"] for item in recent_replies_for_user(world.instructor)] == ["Maya Lindqvist"]
+    learner_thread = world.thread(author=world.tom, title="Peers only")
+    world.reply(learner_thread, world.maya, body="Also quietly", anonymous=True)
+    assert [item["author_label"] for item in recent_replies_for_user(world.tom)] == ["Anonymous peer"]
