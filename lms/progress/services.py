@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.database import upsert, utcnow
 from lms.extensions import db
@@ -114,8 +115,27 @@ def record_lesson_open(user, lesson, enrolment, now=None):
     """First/last opened for the lesson and "resume here" on the enrolment. Idempotent."""
     now = now or utcnow()
     _upsert_progress("opened", user.id, lesson, now)
-    enrolment.last_lesson_id = lesson.id
-    enrolment.last_activity_at = now
+    _move_resume_pointer(enrolment, lesson, now)
+
+
+@cache
+def _resume_pointer_update():
+    return (
+        update(Enrolment.__table__)
+        .where(Enrolment.__table__.c.id == bindparam("enrolment_id"))
+        .values(last_lesson_id=bindparam("lesson_id"), last_activity_at=bindparam("now"))
+    )
+
+
+def _move_resume_pointer(enrolment, lesson, now):
+    """"Resume here" and the last activity on the enrolment, as one cached UPDATE: left to the commit's flush,
+    the change cost the lesson page a tenth of its time. The enrolment in memory is told the same values as
+    already saved, so the flush has nothing left to write."""
+    if enrolment.id is None:  # new in this session (the demo seeder): let the ORM insert it first
+        db.session.flush()
+    db.session.execute(_resume_pointer_update(), {"enrolment_id": enrolment.id, "lesson_id": lesson.id, "now": now})
+    set_committed_value(enrolment, "last_lesson_id", lesson.id)
+    set_committed_value(enrolment, "last_activity_at", now)
 
 
 @dataclass
@@ -228,8 +248,7 @@ def record_heartbeat(user, lesson, enrolment, reported_seconds, now=None):
     now = now or utcnow()
     seconds = credited_seconds(reported_seconds, enrolment.last_activity_at, now)
     _upsert_progress("heartbeat", user.id, lesson, now, seconds_spent=seconds)
-    enrolment.last_activity_at = now
-    enrolment.last_lesson_id = lesson.id
+    _move_resume_pointer(enrolment, lesson, now)
     if seconds:
         add_daily_seconds(user, seconds, now)
     return seconds
