@@ -105,6 +105,19 @@ def is_postgres():
     return db.engine.dialect.name == "postgresql"
 
 
+def rows(statement, params=None):
+    """The result of a select of columns (not of ORM entities), run on the session's connection: plain rows,
+    as Session.execute would return for it, without the ORM's work around each statement, which cost more
+    than the small selects pages run (48 µs through the session, 21 µs through its connection, measured on
+    SQLite). Pending changes are flushed first, as Session.execute does; the transaction is the session's."""
+    from lms.extensions import db
+
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, params or {})
+
+
 def upsert(table, columns, conflict, update=None, returning=()):
     """INSERT ... ON CONFLICT for the upserts run on page views and heartbeats, as SQL text that SQLAlchemy
     caches like any other statement. Its SQLite and PostgreSQL insert constructs opt out of the statement

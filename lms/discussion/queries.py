@@ -11,6 +11,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, func, or_, select, true, union
 from sqlalchemy.orm import joinedload
 
+from lms import database
 from lms.discussion import search
 from lms.discussion.people import Byline, Viewer, byline, path_for
 from lms.extensions import db
@@ -86,7 +87,7 @@ def thread_summaries_statement():
 
 
 def thread_summaries(statement, params=None):
-    return [ThreadSummary._make(row) for row in db.session.execute(statement, params or {})]
+    return [ThreadSummary._make(row) for row in database.rows(statement, params)]
 
 
 @dataclass
@@ -111,7 +112,7 @@ def thread_rows(threads, viewer):
     """Wrap threads for a list: byline, reply count and unread flag, with one query for the read marks."""
     marks = {}
     if threads and viewer.user_id is not None:
-        marks = dict(db.session.execute(
+        marks = dict(database.rows(
             _read_marks_statement(), {"user_id": viewer.user_id, "thread_ids": [t.id for t in threads]}
         ).all())  # fmt: skip
     rows = []
@@ -192,7 +193,7 @@ def _post_summaries_statement():
 
 
 def _post_summaries(statement):
-    return [PostSummary._make(row) for row in db.session.execute(statement)]
+    return [PostSummary._make(row) for row in database.rows(statement)]
 
 
 @dataclass
@@ -363,7 +364,7 @@ def recent_replies(user, limit):
     # The user's threads (followed or started) first, so the posts are found through the (thread_id, id)
     # index instead of walking every post newest-first (slow on PostgreSQL with 100,000 posts).
     # Each row says whether the user is on the course's staff, which decides how anonymous posts are labelled.
-    rows = db.session.execute(_recent_replies_statement(user.is_admin), {"user_id": user.id, "limit": limit}).all()
+    rows = database.rows(_recent_replies_statement(user.is_admin), {"user_id": user.id, "limit": limit}).all()
     items = []
     for post_id, author_id, anonymous, created_at, author_name, thread_title, _, slug, course_title, staff in rows:
         viewer = Viewer(user.id, user.is_admin or bool(staff))

@@ -6,6 +6,7 @@ from functools import cache
 from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.orm import joinedload, lazyload
 
+from lms import database
 from lms.extensions import db
 from lms.models import Course, CourseSkill
 from lms.models.course import LEVELS
@@ -124,7 +125,7 @@ def skills_by_course(course_ids):
     skills as ORM objects with selectinload took a third of the catalog's time)."""
     skills = {}
     if course_ids:
-        for course_id, name in db.session.execute(_skills_statement(), {"course_ids": list(course_ids)}):
+        for course_id, name in database.rows(_skills_statement(), {"course_ids": list(course_ids)}):
             skills.setdefault(course_id, []).append(name)
     return {course_id: tuple(names) for course_id, names in skills.items()}
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager
 
+from lms import database
 from lms.extensions import db
 from lms.models import Lesson, LessonProgress, Module
 from lms.syllabus import LessonInfo, syllabi, syllabus
@@ -189,7 +190,7 @@ def load_progress(user_id, course_ids):
     course_ids = list(course_ids)
     if user_id is None or not course_ids:
         return {}
-    rows = db.session.execute(_progress_statement(), {"user_id": user_id, "course_ids": course_ids}).tuples()
+    rows = database.rows(_progress_statement(), {"user_id": user_id, "course_ids": course_ids}).tuples()
     return {row[0]: ProgressRow._make(row) for row in rows}
 
 

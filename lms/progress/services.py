@@ -11,6 +11,7 @@ from functools import cache
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from lms import database
 from lms.database import upsert, utcnow
 from lms.extensions import db
 from lms.lessons.services import local_today
@@ -65,7 +66,7 @@ def _course_percentages(user_id, course_ids):
     course_ids = list(course_ids)
     if not course_ids or user_id is None:
         return {}
-    rows = db.session.execute(_percentages_statement(), {"user_id": user_id, "course_ids": course_ids})
+    rows = database.rows(_percentages_statement(), {"user_id": user_id, "course_ids": course_ids})
     return {cid: (min(100, round(100 * d / total)) if total else 0) for cid, total, d in rows}
 
 
