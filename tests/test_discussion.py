@@ -114,6 +114,13 @@ def test_vote_counts_once_per_user_and_toggles(world, client, use):
     db.session.refresh(reply)
     db.session.refresh(thread)
     assert reply.vote_count == 1 and thread.vote_count == 1
+    # The thread page shows each reader their own vote.
+    assert "1 found this helpful" in client.get(world.thread_url(thread)).text  # Tom wrote the reply
+    use(world.maya)
+    assert "✓ Helpful · 1" in client.get(world.thread_url(thread)).text
+    use(world.instructor)
+    page = client.get(world.thread_url(thread)).text
+    assert "Helpful · 1" in page and "✓ Helpful" not in page
 
 
 def test_vote_is_race_safe(world):
@@ -148,6 +155,8 @@ def test_accepted_answer_is_shown_first_and_only_asker_or_staff_accept(world, cl
     page = client.get(world.thread_url(thread)).get_data(as_text=True)
     assert page.index("The good answer") < page.index("Early reply")
     assert "Accepted answer" in page
+    # Shown once, on top: not again among the replies, nor the opening post.
+    assert page.count("The good answer") == 1 and page.count("Asking for a friend.") == 1
     assert early.id != thread.accepted_post_id
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, or_, select, true, union
+from sqlalchemy import Integer, bindparam, func, or_, select, true, union
 from sqlalchemy.orm import joinedload
 
 from lms import database
@@ -192,8 +192,8 @@ def _post_summaries_statement():
     ).outerjoin(User, User.id == Post.author_id)  # fmt: skip
 
 
-def _post_summaries(statement):
-    return [PostSummary._make(row) for row in database.rows(statement)]
+def _post_summaries(statement, params=None):
+    return [PostSummary._make(row) for row in database.rows(statement, params)]
 
 
 @dataclass
@@ -213,8 +213,8 @@ def _post_views(posts, viewer, thread, voted_ids):
     shared = (thread.id, thread.locked, thread.is_question, thread.author_id == viewer.user_id, viewer.is_staff)
     views = []
     for p in posts:
-        view = PostView(p, byline(_author(p.author_id, p.author_name), p.anonymous, viewer), p.id in voted_ids, p.id == thread.first_post_id,
-                        p.id == thread.accepted_post_id)  # fmt: skip
+        view = PostView(p, byline(_author(p.author_id, p.author_name), p.anonymous, viewer), p.id in voted_ids,
+                        p.id == thread.first_post_id, p.id == thread.accepted_post_id)  # fmt: skip
         # The post itself is every column the template reads (PostSummary), so it goes into the key whole.
         view.fragment_key = (shared, p, p.author_id == viewer.user_id, view.byline, view.voted, view.is_opening,
                              view.is_accepted)  # fmt: skip
@@ -246,30 +246,50 @@ def following_subquery(user_id):
     return select(ThreadFollow.id).where(ThreadFollow.thread_id == Thread.id, ThreadFollow.user_id == user_id).exists()
 
 
+# The thread page's statements, built once per process: building and keying them took longer than running them.
+@cache
+def _top_posts_statement():
+    return _post_summaries_statement().where(Post.id.in_(bindparam("post_ids", expanding=True)))
+
+
+@cache
+def _replies_page_statement():
+    """A page of the thread's replies other than the :excluded opening post and accepted answer (the same
+    posts as _reply_conditions), in id order."""
+    return (
+        _post_summaries_statement()
+        .where(Post.thread_id == bindparam("thread_id"), Post.id.not_in(bindparam("excluded", expanding=True)))
+        .order_by(Post.id)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
+
+
+@cache
+def _votes_statement():
+    return select(PostVote.post_id).where(PostVote.user_id == bindparam("user_id"),
+                                          PostVote.post_id.in_(bindparam("post_ids", expanding=True)))  # fmt: skip
+
+
 def thread_page(thread, viewer, page=1):
     """Opening post and accepted answer (on page 1) plus one page of the other replies, in id order.
     A page past the last shows no replies (as a list's pages do), rather than an error."""
     top_ids = [i for i in (thread.first_post_id, thread.accepted_post_id) if i] if page == 1 else []
     top = []
     if top_ids:
-        top = _post_summaries(_post_summaries_statement().where(Post.id.in_(top_ids)))
+        top = _post_summaries(_top_posts_statement(), {"post_ids": top_ids})
         top.sort(key=lambda p: p.id != thread.first_post_id)  # opening post, then the accepted answer
-    replies = _post_summaries(
-        _post_summaries_statement()
-        .where(*_reply_conditions(thread))
-        .order_by(Post.id)
-        .limit(POSTS_PER_PAGE)
-        .offset((page - 1) * POSTS_PER_PAGE)
-    )
+    replies = _post_summaries(_replies_page_statement(), {
+        "thread_id": thread.id, "excluded": [i for i in (thread.first_post_id, thread.accepted_post_id) if i],
+        "limit": POSTS_PER_PAGE, "offset": (page - 1) * POSTS_PER_PAGE,
+    })  # fmt: skip
     # The thread keeps its reply count, so the page needs no COUNT over the posts.
     page_obj = ListPage(page, POSTS_PER_PAGE, max(0, thread.reply_count - (1 if thread.accepted_post_id else 0)))
     posts = top + replies
     voted = set()
     if posts and viewer.user_id is not None:
-        voted = set(db.session.scalars(
-            select(PostVote.post_id).where(PostVote.user_id == viewer.user_id,
-                                           PostVote.post_id.in_([p.id for p in posts]))
-        ))  # fmt: skip
+        voted = set(database.rows(_votes_statement(), {"user_id": viewer.user_id,
+                                                       "post_ids": [p.id for p in posts]}).scalars())  # fmt: skip
     views = _post_views(posts, viewer, thread, voted)
     return page_obj, views[: len(top)], views[len(top) :]
 
