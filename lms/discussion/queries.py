@@ -159,7 +159,7 @@ def board_page(course, viewer, *, filter_="all", sort="recent", lesson_id=None, 
               "offset": (page - 1) * THREADS_PER_PAGE}  # fmt: skip
     # Authors are joined (no query per row for the byline); lesson tags come from the in-memory syllabus.
     threads = thread_summaries(page_statement, params)
-    total = db.session.scalar(count_statement, params)
+    total = database.rows(count_statement, params).scalar()
     rows = thread_rows(threads, viewer)
     titles = {lesson.id: lesson.title for lesson in syllabus(course)}  # archived lessons get no tag
     for row in rows:

@@ -8,6 +8,7 @@ from functools import cache
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from lms import database
 from lms.content import render_markdown
 from lms.database import upsert, utcnow
 from lms.discussion import events
@@ -185,7 +186,7 @@ def unfollow_thread(thread, user):
 
 
 def is_following_board(course, user):
-    return db.session.scalar(_board_follow_statement(), {"course_id": course.id, "user_id": user.id}) is not None
+    return database.rows(_board_follow_statement(), {"course_id": course.id, "user_id": user.id}).first() is not None
 
 
 @cache

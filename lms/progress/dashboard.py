@@ -9,6 +9,7 @@ from functools import cache
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from lms import database
 from lms.extensions import db
 from lms.lessons.services import local_today, outlines_for_enrolments
 from lms.models import Certificate, Course, DailyActivity, Enrolment
@@ -122,7 +123,7 @@ def weekly_summary(user, now=None, weeks=HISTORY_WEEKS):
     today = local_today(user, now)
     this_monday = week_start(today)
     first = this_monday - timedelta(weeks=weeks - 1)
-    rows = db.session.execute(
+    rows = database.rows(
         _activity_statement(), {"user_id": user.id, "first": first, "end": this_monday + timedelta(days=7)}
     )
     seconds = {first + timedelta(weeks=i): 0 for i in range(weeks)}
