@@ -240,6 +240,14 @@ def test_board_pages_and_filters_count_what_they_show(world, client, use):
     assert "Page 2 of 2" in second and second.count('class="thread-row') == 6 and "Maya question" not in second
     mine = client.get(world.url("?filter=mine")).get_data(as_text=True)
     assert mine.count('class="thread-row') == 1 and "Page 1 of" not in mine  # one page: no pager
+    past_the_end = client.get(world.url("?page=3"))
+    assert past_the_end.status_code == 200 and 'class="thread-row' not in past_the_end.text
+    assert "There is no page 3: 31 threads fit on 2 pages." in past_the_end.text
+    assert 'href="/courses/client-communication/discussion/?page=2">Go to the last page</a>' in past_the_end.text
+    assert "No threads yet" not in past_the_end.text
+    mine_past_the_end = client.get(world.url("?filter=mine&page=2")).text
+    assert "There is no page 2: 1 thread fits on 1 page." in mine_past_the_end
+    assert 'href="/courses/client-communication/discussion/?filter=mine&amp;page=1"' in mine_past_the_end
 
 
 def test_lesson_threads_contract(world, make_user):
@@ -255,6 +263,18 @@ def test_lesson_threads_contract(world, make_user):
 
     html = render_template("discussion/_lesson_threads.html", course=world.course, lesson=world.lesson, threads=rows)
     assert "About lesson one" in html and f"lesson={world.lesson.id}" in html and "Start a discussion" in html
+
+
+def test_lesson_threads_are_unread_per_reader(world, client, use):
+    from lms.discussion.services import recent_threads_for_lesson
+
+    thread = world.thread(title="About lesson one", lesson=world.lesson)
+    use(world.tom)
+    client.get(world.thread_url(thread))
+    assert [row.unread for row in recent_threads_for_lesson(world.lesson, world.tom)] == [False]
+    assert [row.unread for row in recent_threads_for_lesson(world.lesson, world.instructor)] == [True]
+    world.reply(thread, world.maya, body="Something new")
+    assert [row.unread for row in recent_threads_for_lesson(world.lesson, world.tom)] == [True]
 
 
 def test_recent_replies_contract(world):

@@ -49,8 +49,8 @@ def _author(author_id, name):
 
 
 class ThreadSummary(NamedTuple):
-    """What a thread list shows of a thread, read as a plain row with its author's name: a board page of 25
-    threads and their authors as ORM objects cost about three times as much to load."""
+    """What a thread list shows of a thread, read as a plain row with its author's name and the reader's read
+    mark: a board page of 25 threads and their authors as ORM objects cost about three times as much to load."""
 
     id: int
     title: str
@@ -66,6 +66,7 @@ class ThreadSummary(NamedTuple):
     anonymous: bool
     author_id: int | None
     author_name: str | None
+    last_read_post_id: int | None  # the reader's (:user_id) read mark; None when never opened or no reader
 
     @property
     def is_question(self):
@@ -78,11 +79,11 @@ class ThreadSummary(NamedTuple):
 
 @cache
 def thread_summaries_statement():
-    """Select ThreadSummary rows; callers add their conditions, order and limit."""
+    """Select ThreadSummary rows for the reader :user_id; callers add their conditions, order and limit."""
     return select(
         Thread.id, Thread.title, Thread.kind, Thread.pinned, Thread.locked, Thread.accepted_post_id,
         Thread.last_activity_at, Thread.vote_count, Thread.reply_count, Thread.last_post_id, Thread.lesson_id,
-        Thread.anonymous, Thread.author_id, User.display_name,
+        Thread.anonymous, Thread.author_id, User.display_name, last_read_subquery(bindparam("user_id")),
     ).outerjoin(User, User.id == Thread.author_id)  # fmt: skip
 
 
@@ -109,25 +110,12 @@ class ThreadRow:
 
 
 def thread_rows(threads, viewer):
-    """Wrap threads for a list: byline, reply count and unread flag, with one query for the read marks."""
-    marks = {}
-    if threads and viewer.user_id is not None:
-        marks = dict(database.rows(
-            _read_marks_statement(), {"user_id": viewer.user_id, "thread_ids": [t.id for t in threads]}
-        ).all())  # fmt: skip
-    rows = []
-    for thread in threads:
-        last_read = marks.get(thread.id, 0)
-        rows.append(ThreadRow(thread, byline(thread.author, thread.anonymous, viewer), thread.reply_count,
-                              (thread.last_post_id or 0) > last_read))  # fmt: skip
-    return rows
-
-
-@cache
-def _read_marks_statement():
-    return select(ThreadRead.thread_id, ThreadRead.last_read_post_id).where(
-        ThreadRead.user_id == bindparam("user_id"), ThreadRead.thread_id.in_(bindparam("thread_ids", expanding=True))
-    )
+    """Wrap threads (read for this viewer, with their read marks) for a list: byline, reply count, unread flag."""
+    return [
+        ThreadRow(thread, byline(thread.author, thread.anonymous, viewer), thread.reply_count,
+                  (thread.last_post_id or 0) > (thread.last_read_post_id or 0))
+        for thread in threads
+    ]  # fmt: skip
 
 
 @cache
@@ -148,18 +136,25 @@ def _board_statements(filter_, sort, by_lesson):
     if sort == "top":
         order.append(Thread.vote_count.desc())
     order += [Thread.last_activity_at.desc(), Thread.id.desc()]
-    threads = thread_summaries_statement().where(*conditions).order_by(*order)
-    return (threads.limit(THREADS_PER_PAGE).offset(bindparam("offset")),
-            select(func.count(Thread.id)).where(*conditions))  # fmt: skip
+    # The count rides along on every row as an uncorrelated subquery, which the database runs once.
+    count = select(func.count(Thread.id)).where(*conditions).scalar_subquery()
+    threads = thread_summaries_statement().add_columns(count).where(*conditions).order_by(*order)
+    return threads.limit(THREADS_PER_PAGE).offset(bindparam("offset")), select(count)
 
 
 def board_page(course, viewer, *, filter_="all", sort="recent", lesson_id=None, page=1):
+    """A page of the board's threads and how many there are, in one statement (a page past the last, which has
+    no rows to carry the count, asks for it separately)."""
     page_statement, count_statement = _board_statements(filter_, sort, lesson_id is not None)
     params = {"course_id": course.id, "lesson_id": lesson_id, "user_id": viewer.user_id,
               "offset": (page - 1) * THREADS_PER_PAGE}  # fmt: skip
     # Authors are joined (no query per row for the byline); lesson tags come from the in-memory syllabus.
-    threads = thread_summaries(page_statement, params)
-    total = database.rows(count_statement, params).scalar()
+    found = database.rows(page_statement, params).all()
+    threads = [ThreadSummary._make(row[:-1]) for row in found]
+    if found:
+        total = found[0][-1]
+    else:
+        total = database.rows(count_statement, params).scalar() if page > 1 else 0
     rows = thread_rows(threads, viewer)
     titles = {lesson.id: lesson.title for lesson in syllabus(course)}  # archived lessons get no tag
     for row in rows:

@@ -233,7 +233,7 @@ def _read_mark_upsert():
 def recent_threads_for_lesson(lesson, viewer, limit=5):
     """Threads attached to a lesson, newest activity first, as shown under the lesson page.
 
-    Each item: thread, byline (anonymity respected), reply_count, unread. Three queries at most.
+    Each item: thread, byline (anonymity respected), reply_count, unread. One query.
     """
     from lms.discussion.queries import thread_rows, thread_summaries, viewer_for
 
@@ -241,9 +241,8 @@ def recent_threads_for_lesson(lesson, viewer, limit=5):
     context = viewer_for(viewer, course)
     if context is None:
         return []
-    threads = thread_summaries(
-        _lesson_threads_statement(), {"course_id": course.id, "lesson_id": lesson.id, "limit": limit}
-    )
+    threads = thread_summaries(_lesson_threads_statement(), {"course_id": course.id, "lesson_id": lesson.id,
+                                                            "user_id": context.user_id, "limit": limit})  # fmt: skip
     return thread_rows(threads, context)
 
 
