@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Integer, bindparam, func, or_, select, true, union
+from sqlalchemy import Integer, bindparam, func, or_, select, true, union, union_all
 from sqlalchemy.orm import joinedload
 
 from lms import database
@@ -187,10 +187,6 @@ def _post_summaries_statement():
     ).outerjoin(User, User.id == Post.author_id)  # fmt: skip
 
 
-def _post_summaries(statement, params=None):
-    return [PostSummary._make(row) for row in database.rows(statement, params)]
-
-
 @dataclass
 class PostView:
     post: PostSummary
@@ -241,51 +237,44 @@ def following_subquery(user_id):
     return select(ThreadFollow.id).where(ThreadFollow.thread_id == Thread.id, ThreadFollow.user_id == user_id).exists()
 
 
-# The thread page's statements, built once per process: building and keying them took longer than running them.
 @cache
-def _top_posts_statement():
-    return _post_summaries_statement().where(Post.id.in_(bindparam("post_ids", expanding=True)))
-
-
-@cache
-def _replies_page_statement():
-    """A page of the thread's replies other than the :excluded opening post and accepted answer (the same
-    posts as _reply_conditions), in id order."""
-    return (
-        _post_summaries_statement()
+def _thread_page_statement():
+    """The thread page's posts in one statement, built once per process: the opening post and accepted answer
+    (:top_ids, page 1 only) and a page of the other replies in id order (the same posts as _reply_conditions),
+    each with whether the reader (:user_id) found it helpful."""
+    replies_page = (
+        select(Post.id)
         .where(Post.thread_id == bindparam("thread_id"), Post.id.not_in(bindparam("excluded", expanding=True)))
         .order_by(Post.id)
         .limit(bindparam("limit", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
+        .subquery("replies_page")
     )
-
-
-@cache
-def _votes_statement():
-    return select(PostVote.post_id).where(PostVote.user_id == bindparam("user_id"),
-                                          PostVote.post_id.in_(bindparam("post_ids", expanding=True)))  # fmt: skip
+    top = select(Post.id).where(Post.id.in_(bindparam("top_ids", expanding=True)))
+    # One list of ids, so each database looks the posts up by primary key (with an OR of the two conditions
+    # PostgreSQL scanned every post).
+    page_ids = union_all(select(replies_page.c.id), top).subquery("page_ids")
+    voted = select(PostVote.id).where(PostVote.post_id == Post.id, PostVote.user_id == bindparam("user_id")).exists()
+    return _post_summaries_statement().add_columns(voted).where(Post.id.in_(select(page_ids.c.id)))
 
 
 def thread_page(thread, viewer, page=1):
     """Opening post and accepted answer (on page 1) plus one page of the other replies, in id order.
     A page past the last shows no replies (as a list's pages do), rather than an error."""
-    top_ids = [i for i in (thread.first_post_id, thread.accepted_post_id) if i] if page == 1 else []
-    top = []
-    if top_ids:
-        top = _post_summaries(_top_posts_statement(), {"post_ids": top_ids})
-        top.sort(key=lambda p: p.id != thread.first_post_id)  # opening post, then the accepted answer
-    replies = _post_summaries(_replies_page_statement(), {
-        "thread_id": thread.id, "excluded": [i for i in (thread.first_post_id, thread.accepted_post_id) if i],
+    excluded = [i for i in (thread.first_post_id, thread.accepted_post_id) if i]
+    top_ids = excluded if page == 1 else []
+    rows = database.rows(_thread_page_statement(), {
+        "top_ids": top_ids, "thread_id": thread.id, "excluded": excluded, "user_id": viewer.user_id,
         "limit": POSTS_PER_PAGE, "offset": (page - 1) * POSTS_PER_PAGE,
-    })  # fmt: skip
+    }).all()  # fmt: skip
+    voted = {row[0] for row in rows if row[-1]}
+    posts = sorted((PostSummary._make(row[:-1]) for row in rows), key=lambda p: p.id)
+    # The opening post, then the accepted answer, then the replies in id order.
+    top = sorted((p for p in posts if p.id in top_ids), key=lambda p: p.id != thread.first_post_id)
+    replies = [p for p in posts if p.id not in top_ids]
     # The thread keeps its reply count, so the page needs no COUNT over the posts.
     page_obj = ListPage(page, POSTS_PER_PAGE, max(0, thread.reply_count - (1 if thread.accepted_post_id else 0)))
-    posts = top + replies
-    voted = set()
-    if posts and viewer.user_id is not None:
-        voted = set(database.rows(_votes_statement(), {"user_id": viewer.user_id,
-                                                       "post_ids": [p.id for p in posts]}).scalars())  # fmt: skip
-    views = _post_views(posts, viewer, thread, voted)
+    views = _post_views(top + replies, viewer, thread, voted)
     return page_obj, views[: len(top)], views[len(top) :]
 
 
