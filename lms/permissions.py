@@ -5,8 +5,8 @@ from functools import cache
 from sqlalchemy import and_, bindparam, literal, select
 
 from lms.extensions import db
-from lms.models import CourseStaff, Enrolment
-from lms.request_cache import forget
+from lms.models import Course, CourseStaff, Enrolment
+from lms.request_cache import forget, remember
 from lms.request_cache import memoised as _memoised
 
 
@@ -33,6 +33,31 @@ def _membership_statement():
         .outerjoin(Enrolment, and_(Enrolment.course_id == bindparam("course_id"),
                                    Enrolment.user_id == bindparam("user_id")))
     )  # fmt: skip
+
+
+def with_membership(statement):
+    """A select over Course, plus (is staff, the Enrolment in any state or None) of the user bound as
+    :member_id: pages load their course and the visitor's membership in one statement. Pass
+    member_params(user) with the statement's own parameters and hand each row's two extra values to
+    remember_membership."""
+    staff = (
+        select(CourseStaff.user_id)
+        .where(CourseStaff.course_id == Course.id, CourseStaff.user_id == bindparam("member_id"))
+        .exists()
+    )
+    return statement.add_columns(staff.label("is_staff"), Enrolment).outerjoin(
+        Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("member_id"))
+    )
+
+
+def member_params(user):
+    return {"member_id": user.id if _is_authenticated(user) else None}
+
+
+def remember_membership(user, course, is_staff, enrolment):
+    """What a with_membership statement read: the answer _membership would otherwise query for."""
+    if _is_authenticated(user):
+        remember(("membership", user.id, course.id), (bool(is_staff), enrolment))
 
 
 def _membership(user, course):

@@ -20,6 +20,12 @@ def memoised(key, compute):
     return value
 
 
+def remember(key, value):
+    """Store an answer the request already has (read along with something else), for memoised to return."""
+    if has_request_context():
+        request.environ.setdefault(_KEY, {})[key] = value
+
+
 def forget(*kinds):
     """Call before a change that would make a memoised answer wrong later in the same request.
 

@@ -12,18 +12,23 @@ from lms.discussion import queries
 from lms.extensions import db
 from lms.models import Course, Lesson
 from lms.models.discussion import Post, Thread
+from lms.permissions import member_params, remember_membership, with_membership
 
 
 @cache
 def _course_statement():
-    return select(Course).where(Course.slug == bindparam("slug"))  # built once: every discussion page runs it
+    # Built once: every discussion page runs it.
+    return with_membership(select(Course).where(Course.slug == bindparam("slug")))
 
 
 def load_course(slug):
-    """The course and the viewer context; 404 for an unknown course, 403 for people outside it."""
-    course = db.session.scalar(_course_statement(), {"slug": slug})
-    if course is None:
+    """The course and the viewer context (the membership read with the course); 404 for an unknown course,
+    403 for people outside it."""
+    row = db.session.execute(_course_statement(), {"slug": slug, **member_params(current_user)}).first()
+    if row is None:
         abort(404)
+    course, is_staff, enrolment = row
+    remember_membership(current_user, course, is_staff, enrolment)
     viewer = queries.viewer_for(current_user, course)
     if viewer is None:
         abort(403, "The discussion is for learners enrolled in this course. Enrol on the course page to join in.")

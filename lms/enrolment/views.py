@@ -14,7 +14,7 @@ from lms.enrolment.forms import EnrolForm
 from lms.extensions import db
 from lms.models import Course
 from lms.peers.services import course_reviews_summary
-from lms.permissions import can_view_course_page, is_course_staff
+from lms.permissions import can_view_course_page, is_course_staff, member_params, remember_membership, with_membership
 from lms.progress.services import course_percentages
 from lms.syllabus import fragment_key as syllabus_fragment_key
 from lms.syllabus import syllabus
@@ -50,15 +50,18 @@ def catalog_page():
 @cache
 def _course_statement():
     # Built once per process: a reused statement skips construction and cache-key work.
-    return select(Course).where(Course.slug == bindparam("slug")).options(joinedload(Course.skills),
-                                                                          joinedload(Course.owner))  # fmt: skip
+    return with_membership(select(Course).where(Course.slug == bindparam("slug")).options(
+        joinedload(Course.skills), joinedload(Course.owner)))  # fmt: skip
 
 
 def load_course(slug):
-    """The course with its skills and owner in one query; its syllabus comes from lms/syllabus.py."""
-    course = db.session.scalars(_course_statement(), {"slug": slug}).unique().one_or_none()
-    if course is None:
+    """The course with its skills, owner and the visitor's membership in one query; its syllabus comes from
+    lms/syllabus.py."""
+    row = db.session.execute(_course_statement(), {"slug": slug, **member_params(current_user)}).unique().first()
+    if row is None:
         abort(404)
+    course, is_staff, enrolment = row
+    remember_membership(current_user, course, is_staff, enrolment)
     return course
 
 

@@ -17,7 +17,14 @@ from lms.extensions import db
 from lms.lessons import quiz as quizzes
 from lms.lessons.services import LessonState, course_outline, outline_after_completion
 from lms.models import Certificate, Course, Lesson, QuizAttempt, Upload
-from lms.permissions import active_enrolment, can_view_course_page, is_course_staff
+from lms.permissions import (
+    active_enrolment,
+    can_view_course_page,
+    is_course_staff,
+    member_params,
+    remember_membership,
+    with_membership,
+)
 from lms.progress import services as progress
 from lms.security import query_int
 from lms.syllabus import LessonInfo
@@ -43,12 +50,12 @@ class Access:
 # cache-key work (about half the cost of a simple query here).
 @cache
 def _course_statement():
-    return select(Course).where(Course.slug == bindparam("slug"))
+    return with_membership(select(Course).where(Course.slug == bindparam("slug")))
 
 
 @cache
 def _course_and_lesson_statement():
-    return (
+    return with_membership(
         select(Course, Lesson)
         .join(Lesson, Lesson.course_id == Course.id)
         .where(Course.slug == bindparam("slug"), Lesson.id == bindparam("lesson_id"))
@@ -57,18 +64,25 @@ def _course_and_lesson_statement():
 
 
 def _course_or_404(slug):
-    course = db.session.scalar(_course_statement(), {"slug": slug})
-    if course is None:
+    """The course with the visitor's membership (for Access) in one query."""
+    row = db.session.execute(_course_statement(), {"slug": slug, **member_params(current_user)}).first()
+    if row is None:
         abort(404)
+    course, is_staff, enrolment = row
+    remember_membership(current_user, course, is_staff, enrolment)
     return course
 
 
 def _course_and_lesson_or_404(slug, lesson_id):
-    """The lesson and its course in one query; 404 unless the lesson belongs to the course in the URL."""
-    row = db.session.execute(_course_and_lesson_statement(), {"slug": slug, "lesson_id": lesson_id}).first()
+    """The lesson, its course and the visitor's membership in one query; 404 unless the lesson belongs to the
+    course in the URL."""
+    params = {"slug": slug, "lesson_id": lesson_id, **member_params(current_user)}
+    row = db.session.execute(_course_and_lesson_statement(), params).first()
     if row is None:
         abort(404)
-    return row[0], row[1]
+    course, lesson, is_staff, enrolment = row
+    remember_membership(current_user, course, is_staff, enrolment)
+    return course, lesson
 
 
 def _send_to_course_page(course, message):
