@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from lms import database
@@ -104,18 +104,15 @@ def _activity_statement():
 @cache
 def _active_enrolments_statement():
     return (
-        select(Enrolment)
+        select(Enrolment, Certificate)
         .join(Course, Course.id == Enrolment.course_id)
+        .outerjoin(Certificate, and_(Certificate.user_id == Enrolment.user_id,
+                                     Certificate.course_id == Enrolment.course_id))  # fmt: skip
         .options(joinedload(Enrolment.course))
         .where(Enrolment.user_id == bindparam("user_id"), Enrolment.status == "active",
                Course.status.in_(("published", "archived")))
         .order_by(Enrolment.last_activity_at.desc().nulls_last(), Enrolment.enrolled_at.desc(), Enrolment.id)
     )  # fmt: skip
-
-
-@cache
-def _certificates_statement():
-    return select(Certificate).where(Certificate.user_id == bindparam("user_id"))
 
 
 def weekly_summary(user, now=None, weeks=HISTORY_WEEKS):
@@ -136,14 +133,16 @@ def weekly_summary(user, now=None, weeks=HISTORY_WEEKS):
 
 
 def active_enrolments(user):
-    """The learner's active enrolments in courses they can take, most recently used first; one query."""
-    return db.session.scalars(_active_enrolments_statement(), {"user_id": user.id}).all()
+    """The learner's active enrolments in courses they can take, most recently used first, each with its
+    certificate or None: [(enrolment, certificate)], one query."""
+    return db.session.execute(_active_enrolments_statement(), {"user_id": user.id}).all()
 
 
 def dashboard(user, minutes=None, now=None):
-    enrolments = active_enrolments(user)
+    rows = active_enrolments(user)
+    enrolments = [enrolment for enrolment, _ in rows]
     outlines = outlines_for_enrolments(user, enrolments, now)
-    certificates = {c.course_id: c for c in db.session.scalars(_certificates_statement(), {"user_id": user.id})}
+    certificates = {enrolment.course_id: certificate for enrolment, certificate in rows if certificate is not None}
     in_progress, completed, upcoming = [], [], []
     for enrolment in enrolments:
         outline = outlines[enrolment.course_id]
