@@ -149,7 +149,7 @@ def card_fragment_key(course, skills, enrolment, percent):
 
 def skill_options():
     """Distinct skills of published courses, for the filter."""
-    return list(db.session.scalars(_skill_options_statement()))
+    return list(database.rows(_skill_options_statement()).scalars())
 
 
 @cache
