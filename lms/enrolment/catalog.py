@@ -2,13 +2,15 @@
 
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy import Integer, and_, bindparam, func, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from lms import database
+from lms.enrolment.services import CURRENT_STATES
 from lms.extensions import db
-from lms.models import Course, CourseSkill
+from lms.models import Course, CourseSkill, Enrolment
 from lms.models.course import LEVELS
 from lms.pagination import ListPage
 from lms.search import query_tokens, ranked_matches, search_expression
@@ -62,9 +64,15 @@ def parse_catalog_args(args):
     return query
 
 
-def catalog_page(query):
-    """The query's page of courses and how many match, in one statement: the count rides along on every row
-    as an uncorrelated subquery, which the database runs once. (A window count made the database join and
+class EnrolmentStatus(NamedTuple):
+    course_id: int
+    status: str
+
+
+def catalog_page(query, viewer_id=None):
+    """The query's page of courses, how many match and the viewer's current enrolments among them
+    ({course_id: EnrolmentStatus}; the cards show the status), in one statement: the count rides along on every
+    row as an uncorrelated subquery, which the database runs once. (A window count made the database join and
     sort every match before the limit: slower on SQLite than a second statement.) Only a page past the last,
     which has no rows to carry the count, asks for it separately."""
     dialect_name = db.engine.dialect.name
@@ -76,19 +84,21 @@ def catalog_page(query):
     params = {"search_expression": expression, "skill": query.skill, "level": query.level,
               "max_minutes": query.max_minutes}  # fmt: skip
     params = {name: value for name, value in params.items() if value}
-    rows = db.session.execute(page_statement, {**params, "offset": (query.page - 1) * PER_PAGE}).all()
+    page_params = {**params, "member_id": viewer_id, "offset": (query.page - 1) * PER_PAGE}
+    rows = db.session.execute(page_statement, page_params).all()
     if rows:
         total = rows[0][1]
     else:
         total = db.session.scalar(count_statement, params) if query.page > 1 else 0
-    return ListPage(query.page, PER_PAGE, total, [course for course, _ in rows])
+    statuses = {course.id: EnrolmentStatus(course.id, status) for course, _, status in rows if status is not None}
+    return ListPage(query.page, PER_PAGE, total, [course for course, _, _ in rows]), statuses
 
 
 @cache
 def _catalog_statements(dialect_name, searching, by_skill, by_level, by_length, sort):
     """(page, count) statements for one shape of catalog query, built once per process: building and keying
     the statement took longer than running it. The query's values are bound (:search_expression, :skill,
-    :level, :max_minutes, :offset). Published courses only, with the owner joined so the cards never query per
+    :level, :max_minutes, :member_id, :offset). Published courses only, with the owner joined so the cards never query per
     course (their skills: skills_by_course)."""
     statement = select(Course).where(Course.status == "published").options(joinedload(Course.owner))
     search = ranked_matches(dialect_name) if searching else None
@@ -111,9 +121,13 @@ def _catalog_statements(dialect_name, searching, by_skill, by_level, by_length, 
         order = [Course.published_at.desc()]
     matches = statement.options(lazyload("*")).subquery()
     count = select(func.count()).select_from(matches).scalar_subquery()
+    # The viewer's (:member_id) enrolment in a current state, if any: one row per learner and course.
+    mine = and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("member_id"),
+                Enrolment.status.in_(CURRENT_STATES))  # fmt: skip
     page = (
-        statement.order_by(*order, Course.id.desc())
-        .add_columns(count)
+        statement.outerjoin(Enrolment, mine)
+        .order_by(*order, Course.id.desc())
+        .add_columns(count, Enrolment.status)
         .limit(PER_PAGE)
         .offset(bindparam("offset", type_=Integer))
     )

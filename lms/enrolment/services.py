@@ -5,13 +5,12 @@ locked (see `_lock_course`), so the course is never over capacity however many r
 No request or session access here: views pass in what they parsed; views commit.
 """
 
-from functools import cache
 
 from flask import current_app, url_for
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash
 
-from lms import database, throttle
+from lms import throttle
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import Course, Enrolment, Lesson, LessonProgress, Module, User
@@ -308,20 +307,3 @@ def progress_by_user(course):
     return {user_id: min(100, round(100 * done / course.lesson_count)) for user_id, done in rows}
 
 
-def statuses_for(user, course_ids):
-    """{course_id: row with .course_id and .status} of one user's current enrolments among these courses (the
-    catalog's cards), in one query of plain rows: the cards show only the status."""
-    course_ids = list(course_ids)
-    if user is None or not course_ids:
-        return {}
-    rows = database.rows(_statuses_statement(), {"user_id": user.id, "course_ids": course_ids})
-    return {row.course_id: row for row in rows}
-
-
-@cache
-def _statuses_statement():
-    return select(Enrolment.course_id, Enrolment.status).where(
-        Enrolment.user_id == bindparam("user_id"),
-        Enrolment.course_id.in_(bindparam("course_ids", expanding=True)),
-        Enrolment.status.in_(CURRENT_STATES),
-    )

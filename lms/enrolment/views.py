@@ -32,10 +32,9 @@ def _viewer():
 @autocommit_reads
 def catalog_page():
     query = catalog.parse_catalog_args(request.args)
-    page = catalog.catalog_page(query)
     viewer = _viewer()
+    page, mine = catalog.catalog_page(query, viewer.id if viewer else None)
     course_ids = [course.id for course in page.items]
-    mine = services.statuses_for(viewer, course_ids)
     active_ids = [cid for cid, enrolment in mine.items() if enrolment.status == "active"]
     percentages = course_percentages(viewer.id, active_ids) if viewer and active_ids else {}
     week_minutes = (viewer.weekly_goal_minutes if viewer else None) or 120
