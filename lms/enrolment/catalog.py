@@ -98,8 +98,8 @@ def catalog_page(query, viewer_id=None):
 def _catalog_statements(dialect_name, searching, by_skill, by_level, by_length, sort):
     """(page, count) statements for one shape of catalog query, built once per process: building and keying
     the statement took longer than running it. The query's values are bound (:search_expression, :skill,
-    :level, :max_minutes, :member_id, :offset). Published courses only, with the owner joined so the cards never query per
-    course (their skills: skills_by_course)."""
+    :level, :max_minutes, :member_id, :offset). Published courses only, with the owner joined so the cards
+    never query per course (their skills: skills_by_course)."""
     statement = select(Course).where(Course.status == "published").options(joinedload(Course.owner))
     search = ranked_matches(dialect_name) if searching else None
     if search is not None:
