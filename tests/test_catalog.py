@@ -8,6 +8,7 @@ from sqlalchemy import select
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import CourseSkill, LessonProgress
+from lms.progress.services import mark_lesson_done
 from lms.search import query_tokens
 from tests.factories import enrol, lessons_of, make_course
 
@@ -172,6 +173,12 @@ def test_learner_sees_enrolled_progress_and_pending(client, login, make_user, ow
     html = client.get("/courses/").text
     assert "In progress 33%" in html
     assert "Enrolled" in html and "Pending approval" in html
+    assert "Completed" not in html
+    for lesson in lessons_of(communication):
+        mark_lesson_done(learner, lesson)
+    db.session.commit()
+    html = client.get("/courses/").text
+    assert "Completed" in html and "In progress 100%" not in html and "In progress 33%" in html
 
 
 def _catalog_queries(client, count_queries):

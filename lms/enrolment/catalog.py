@@ -67,6 +67,7 @@ def parse_catalog_args(args):
 class EnrolmentStatus(NamedTuple):
     course_id: int
     status: str
+    completed: bool  # the learner finished the course
 
 
 def catalog_page(query, viewer_id=None):
@@ -90,8 +91,9 @@ def catalog_page(query, viewer_id=None):
         total = rows[0][1]
     else:
         total = db.session.scalar(count_statement, params) if query.page > 1 else 0
-    statuses = {course.id: EnrolmentStatus(course.id, status) for course, _, status in rows if status is not None}
-    return ListPage(query.page, PER_PAGE, total, [course for course, _, _ in rows]), statuses
+    statuses = {course.id: EnrolmentStatus(course.id, status, completed_at is not None)
+                for course, _, status, completed_at in rows if status is not None}  # fmt: skip
+    return ListPage(query.page, PER_PAGE, total, [row[0] for row in rows]), statuses
 
 
 @cache
@@ -127,7 +129,7 @@ def _catalog_statements(dialect_name, searching, by_skill, by_level, by_length, 
     page = (
         statement.outerjoin(Enrolment, mine)
         .order_by(*order, Course.id.desc())
-        .add_columns(count, Enrolment.status)
+        .add_columns(count, Enrolment.status, Enrolment.completed_at)
         .limit(PER_PAGE)
         .offset(bindparam("offset", type_=Integer))
     )
@@ -158,7 +160,7 @@ def card_fragment_key(course, skills, enrolment, percent):
     lms/fragments.py. Whatever that template starts to read must be added here."""
     return (course.id, course.slug, course.title, course.summary, course.level, course.total_minutes,
             course.lesson_count, course.enrolled_count, skills, course.owner.display_name if course.owner else None,
-            enrolment.status if enrolment else None, percent)  # fmt: skip
+            enrolment.status if enrolment else None, enrolment.completed if enrolment else None, percent)  # fmt: skip
 
 
 def skill_options():
