@@ -265,6 +265,27 @@ def test_lesson_threads_contract(world, make_user):
     assert "About lesson one" in html and f"lesson={world.lesson.id}" in html and "Start a discussion" in html
 
 
+def test_post_permalinks_land_on_the_posts_page(world, client, use):
+    thread = world.thread(kind="question")
+    bulk_replies(thread, world.tom, 60)
+    replies = db.session.scalars(select(Post.id).where(Post.thread_id == thread.id, Post.id != thread.first_post_id)
+                                 .order_by(Post.id)).all()  # fmt: skip
+    use(world.maya)
+    client.post(f"/courses/client-communication/discussion/threads/{thread.id}/posts/{replies[55]}/accept")
+    db.session.refresh(thread)
+    assert thread.accepted_post_id == replies[55]
+
+    def lands(post_id):
+        return client.get(f"/courses/client-communication/discussion/posts/{post_id}").location
+
+    base = world.thread_url(thread)
+    assert lands(thread.first_post_id).endswith(f"{base}#post-{thread.first_post_id}")
+    assert lands(replies[55]).endswith(f"{base}#post-{replies[55]}")  # the accepted answer is on top of page 1
+    assert lands(replies[49]).endswith(f"{base}#post-{replies[49]}")  # the 50th other reply
+    assert lands(replies[50]).endswith(f"{base}?page=2#post-{replies[50]}")
+    assert lands(replies[59]).endswith(f"{base}?page=2#post-{replies[59]}")
+
+
 def test_lesson_threads_are_unread_per_reader(world, client, use):
     from lms.discussion.services import recent_threads_for_lesson
 

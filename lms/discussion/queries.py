@@ -213,14 +213,15 @@ def _post_views(posts, viewer, thread, voted_ids):
     return views
 
 
-def _reply_conditions(thread):
-    """The thread's posts other than the opening post and the accepted answer (shown on top of page 1)."""
-    excluded = [i for i in (thread.first_post_id, thread.accepted_post_id) if i]
-    return Post.thread_id == thread.id, Post.id.not_in(excluded)
+def _reply_conditions():
+    """The posts of thread :thread_id other than the :excluded ones (see _reply_params)."""
+    return Post.thread_id == bindparam("thread_id"), Post.id.not_in(bindparam("excluded", expanding=True))
 
 
-def _replies(thread):
-    return select(Post).where(*_reply_conditions(thread))
+def _reply_params(thread):
+    """A thread's replies are its posts other than the opening post and the accepted answer, which are shown on
+    top of page 1."""
+    return {"thread_id": thread.id, "excluded": [i for i in (thread.first_post_id, thread.accepted_post_id) if i]}
 
 
 def last_read_subquery(user_id):
@@ -240,11 +241,11 @@ def following_subquery(user_id):
 @cache
 def _thread_page_statement():
     """The thread page's posts in one statement, built once per process: the opening post and accepted answer
-    (:top_ids, page 1 only) and a page of the other replies in id order (the same posts as _reply_conditions),
-    each with whether the reader (:user_id) found it helpful."""
+    (:top_ids, page 1 only) and a page of the other replies in id order (_reply_conditions), each with whether
+    the reader (:user_id) found it helpful."""
     replies_page = (
         select(Post.id)
-        .where(Post.thread_id == bindparam("thread_id"), Post.id.not_in(bindparam("excluded", expanding=True)))
+        .where(*_reply_conditions())
         .order_by(Post.id)
         .limit(bindparam("limit", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
@@ -261,11 +262,11 @@ def _thread_page_statement():
 def thread_page(thread, viewer, page=1):
     """Opening post and accepted answer (on page 1) plus one page of the other replies, in id order.
     A page past the last shows no replies (as a list's pages do), rather than an error."""
-    excluded = [i for i in (thread.first_post_id, thread.accepted_post_id) if i]
-    top_ids = excluded if page == 1 else []
+    reply_params = _reply_params(thread)
+    top_ids = reply_params["excluded"] if page == 1 else []
     rows = database.rows(_thread_page_statement(), {
-        "top_ids": top_ids, "thread_id": thread.id, "excluded": excluded, "user_id": viewer.user_id,
-        "limit": POSTS_PER_PAGE, "offset": (page - 1) * POSTS_PER_PAGE,
+        **reply_params, "top_ids": top_ids, "user_id": viewer.user_id, "limit": POSTS_PER_PAGE,
+        "offset": (page - 1) * POSTS_PER_PAGE,
     }).all()  # fmt: skip
     voted = {row[0] for row in rows if row[-1]}
     posts = sorted((PostSummary._make(row[:-1]) for row in rows), key=lambda p: p.id)
@@ -282,8 +283,13 @@ def page_of_post(thread, post):
     """Where a post appears: (page, anchor). Opening post and accepted answer are on page 1."""
     if post.id in (thread.first_post_id, thread.accepted_post_id):
         return 1
-    before = db.session.scalar(_replies(thread).where(Post.id < post.id).with_only_columns(func.count(Post.id)))
+    before = database.rows(_replies_before_statement(), {**_reply_params(thread), "post_id": post.id}).scalar()
     return before // POSTS_PER_PAGE + 1
+
+
+@cache
+def _replies_before_statement():
+    return select(func.count(Post.id)).where(*_reply_conditions(), Post.id < bindparam("post_id"))
 
 
 def first_unread_post(thread, last_read_post_id):
