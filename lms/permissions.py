@@ -2,7 +2,7 @@
 
 from functools import cache
 
-from sqlalchemy import and_, bindparam, literal, select
+from sqlalchemy import and_, bindparam, select
 
 from lms.extensions import db
 from lms.models import Course, CourseStaff, Enrolment
@@ -17,22 +17,6 @@ def forget_access(user=None, course=None):
 
 def _is_authenticated(user):
     return user is not None and getattr(user, "is_authenticated", False)
-
-
-@cache
-def _membership_statement():
-    """Built once per process (a reused statement skips construction and cache-key work on every page)."""
-    staff = (
-        select(CourseStaff.user_id)
-        .where(CourseStaff.course_id == bindparam("course_id"), CourseStaff.user_id == bindparam("user_id"))
-        .exists()
-    )
-    return (
-        select(staff.label("is_staff"), Enrolment)
-        .select_from(select(literal(1).label("one")).subquery())
-        .outerjoin(Enrolment, and_(Enrolment.course_id == bindparam("course_id"),
-                                   Enrolment.user_id == bindparam("user_id")))
-    )  # fmt: skip
 
 
 def with_membership(statement):
@@ -66,10 +50,17 @@ def _membership(user, course):
     waitlisted or ended enrolment."""
 
     def load():
-        row = db.session.execute(_membership_statement(), {"course_id": course.id, "user_id": user.id}).first()
-        return bool(row[0]), row[1]
+        row = db.session.execute(_membership_statement(), {"course_id": course.id, "member_id": user.id}).first()
+        return (bool(row[1]), row[2]) if row is not None else (False, None)
 
     return _memoised(("membership", user.id, course.id), load)
+
+
+@cache
+def _membership_statement():
+    """For pages that did not read the membership with their course: the same columns, by course id. Built
+    once per process (a reused statement skips construction and cache-key work)."""
+    return with_membership(select(Course.id).where(Course.id == bindparam("course_id")))
 
 
 def is_course_staff(user, course):
