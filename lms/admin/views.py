@@ -36,7 +36,7 @@ def users():
         pattern = f"%{q.lower()}%"
         query = query.where(or_(User.email.ilike(pattern), User.display_name.ilike(pattern)))
     page = db.paginate(query, per_page=25, error_out=False)
-    return render_template("admin/users.html", page=page, q=q, role_form=RoleForm(), button=ButtonForm())
+    return render_template("admin/users.html", page=page, q=q, role_form=RoleForm())
 
 
 @bp.post("/users/<int:user_id>/role")

@@ -23,7 +23,7 @@ from lms.discussion.access import (
     require_author,
     thread_url,
 )
-from lms.discussion.forms import EditPostForm, ReasonForm, ReplyForm, ReportForm, ThreadForm
+from lms.discussion.forms import EditPostForm, ReplyForm, ReportForm, ThreadForm
 from lms.discussion.moderation import report_post
 from lms.discussion.moderation_views import add_moderation_routes
 from lms.discussion.people import byline
@@ -56,7 +56,7 @@ def board(slug):
     )  # fmt: skip
     return render_template(
         "discussion/board.html", course=course, viewer=viewer, page=page, rows=rows, filter=filter_, sort=sort,
-        lesson=lesson, lessons=queries.course_lessons(course), button=ButtonForm(),
+        lesson=lesson, lessons=queries.course_lessons(course),
         following_board=services.is_following_board(course, current_user),
     )  # fmt: skip
 
@@ -141,7 +141,7 @@ def render_thread(course, viewer, thread, reply_form, *, last_read=None, followi
         following = services.is_following(thread, current_user)
     html = render_template(
         "discussion/thread.html", course=course, viewer=viewer, thread=thread, page=page, top=top, replies=replies,
-        form=reply_form, button=ButtonForm(), reason_form=ReasonForm(formdata=None), following=following,
+        form=reply_form, following=following,
         thread_byline=byline(thread.author, thread.anonymous, viewer),
     )  # fmt: skip
     # Mark read after rendering: the commit would expire every loaded post and reload each one.

@@ -11,7 +11,6 @@ from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
-from lms.auth.forms import ButtonForm
 from lms.database import autocommit_reads
 from lms.extensions import db
 from lms.lessons import quiz as quizzes
@@ -54,13 +53,15 @@ def _course_statement():
 
 
 @cache
-def _course_and_lesson_statement():
-    return with_membership(
+def _course_and_lesson_statement(with_module):
+    statement = (
         select(Course, Lesson)
         .join(Lesson, Lesson.course_id == Course.id)
         .where(Course.slug == bindparam("slug"), Lesson.id == bindparam("lesson_id"))
-        .options(joinedload(Lesson.module))  # the page names the lesson's module
     )
+    if with_module:  # the lesson page names the lesson's module; the POST actions do not
+        statement = statement.options(joinedload(Lesson.module))
+    return with_membership(statement)
 
 
 def _course_or_404(slug):
@@ -73,11 +74,11 @@ def _course_or_404(slug):
     return course
 
 
-def _course_and_lesson_or_404(slug, lesson_id):
+def _course_and_lesson_or_404(slug, lesson_id, *, with_module=True):
     """The lesson, its course and the visitor's membership in one query; 404 unless the lesson belongs to the
     course in the URL."""
     params = {"slug": slug, "lesson_id": lesson_id, **member_params(current_user)}
-    row = db.session.execute(_course_and_lesson_statement(), params).first()
+    row = db.session.execute(_course_and_lesson_statement(with_module), params).first()
     if row is None:
         abort(404)
     course, lesson, is_staff, enrolment = row
@@ -196,18 +197,17 @@ def _render_lesson(course, lesson, outline, state, access, *, preview=False, att
         "lessons/lesson.html", course=course, lesson=lesson, outline=outline, state=state, access=access,
         preview=preview, attachments=attachments, embed_url=embed_url, questions=questions, result=result,
         quiz_errors=quiz_errors or {}, chosen=chosen or {}, previous_state=previous_state, next_state=next_state,
-        assignment_panel=assignment_panel, threads=threads or [], form=ButtonForm(),
+        assignment_panel=assignment_panel, threads=threads or [],
     ), status  # fmt: skip
 
 
 def _load_for_action(slug, lesson_id):
-    """Shared checks for the POST actions: lesson of this course, enrolled, CSRF, not locked."""
-    course, lesson = _course_and_lesson_or_404(slug, lesson_id)
+    """Shared checks for the POST actions: lesson of this course, enrolled, not locked. The CSRF token was
+    checked before the view ran (CSRFProtect guards every POST; tests/test_csrf_routes.py holds each route to it)."""
+    course, lesson = _course_and_lesson_or_404(slug, lesson_id, with_module=False)
     access = Access(course)
     if not access.can_take:
         abort(403)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
     outline, state = _outline_and_state(course, lesson, access)
     return course, lesson, access, outline, state
 

@@ -22,7 +22,7 @@ def index():
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
     page = db.paginate(query, per_page=30, error_out=False)
-    return render_template("notifications/index.html", page=page, button=ButtonForm())
+    return render_template("notifications/index.html", page=page)
 
 
 @bp.post("/<int:notification_id>/open")

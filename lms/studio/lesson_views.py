@@ -67,7 +67,6 @@ def _render_editor(course, lesson, form):
     return render_template(
         "studio/lesson_form.html", course=course, lesson=lesson, form=form, attachments=attachments,
         attachment_form=AttachmentForm(), pass_mark_form=PassMarkForm(pass_mark=lesson.pass_mark),
-        button=ButtonForm(),
     )  # fmt: skip
 
 

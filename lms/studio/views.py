@@ -105,7 +105,7 @@ def course(slug):
     course = staff_course(slug, selectinload(Course.modules).selectinload(Module.lessons))
     return render_template(
         "studio/course.html", course=course, status_form=StatusForm(), move_form=MoveForm(),
-        reorder_form=ReorderForm(), button=ButtonForm(), drip_label=drip_label,
+        reorder_form=ReorderForm(), drip_label=drip_label,
         is_owner=is_course_owner(current_user, course),
     )  # fmt: skip
 
@@ -175,7 +175,7 @@ def staff(slug):
                 flash(f"{user.display_name} can now edit and moderate this course.", "success")
                 return redirect(url_for("studio.staff", slug=course.slug))
     return render_template("studio/staff.html", course=course, members=services.staff_of(course), form=form,
-                           is_owner=is_owner, button=ButtonForm())  # fmt: skip
+                           is_owner=is_owner)  # fmt: skip
 
 
 @bp.post("/courses/<slug>/staff/<int:user_id>/remove")
