@@ -4,16 +4,31 @@ A page asks the same question ("is this user staff here?", "how far is this lear
 services and the templates; each would otherwise be a query. Nothing outlives the request.
 """
 
-from flask import has_request_context, request
+# The request context itself, not the `request` proxy: a page asks the memo about a hundred times (every cached
+# fragment asks twice), and each pass through the proxy cost 0.6 µs against 0.2 µs for the whole lookup here.
+# Private to Flask but unchanged since Flask 2.2; requirements.txt pins Flask, and every test goes through it.
+from flask.globals import _cv_request
 
 _MISSING = object()
 _KEY = "lms.request_cache"
 
 
+def _cache():
+    """This request's memo (created on first use), or None outside a request."""
+    context = _cv_request.get(None)
+    if context is None:
+        return None
+    environ = context.request.environ
+    cache = environ.get(_KEY)
+    if cache is None:
+        cache = environ[_KEY] = {}
+    return cache
+
+
 def memoised(key, compute):
-    if not has_request_context():
+    cache = _cache()
+    if cache is None:
         return compute()
-    cache = request.environ.setdefault(_KEY, {})
     value = cache.get(key, _MISSING)
     if value is _MISSING:
         value = cache[key] = compute()
@@ -22,19 +37,20 @@ def memoised(key, compute):
 
 def remember(key, value):
     """Store an answer the request already has (read along with something else), for memoised to return."""
-    if has_request_context():
-        request.environ.setdefault(_KEY, {})[key] = value
+    cache = _cache()
+    if cache is not None:
+        cache[key] = value
 
 
 def forget(*kinds):
     """Call before a change that would make a memoised answer wrong later in the same request.
 
     With kinds (the first item of the keys, e.g. "percentages"), only those answers go."""
-    if not has_request_context():
+    cache = _cache()
+    if cache is None:
         return
     if not kinds:
-        request.environ.pop(_KEY, None)
+        cache.clear()
         return
-    cache = request.environ.get(_KEY, {})
     for key in [k for k in cache if k[0] in kinds]:
         del cache[key]
