@@ -38,12 +38,13 @@ def create_app(test_config=None):
     _finish_config(app, instance_path)
     _init_extensions(app)
 
-    from lms import cli, errors, fragments, security, templating
+    from lms import cli, csrf_tokens, errors, fragments, security, templating
 
     security.install_converters(app)
     _register_blueprints(app)
 
     templating.init_app(app)
+    csrf_tokens.init_app(app)
     fragments.init_app(app)
     errors.init_app(app)
     security.init_app(app)

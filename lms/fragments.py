@@ -17,11 +17,11 @@ A key of None renders the block afresh (for data that has nothing cheap to key o
 import itertools
 
 from flask import has_request_context, request
-from flask_wtf.csrf import generate_csrf
 from jinja2 import nodes, pass_context, pass_environment
 from jinja2.ext import Extension
 from markupsafe import Markup
 
+from lms.csrf_tokens import signed_token
 from lms.memo import LRUCache
 from lms.request_cache import memoised
 from lms.templating import user_timezone
@@ -99,9 +99,9 @@ def _put(environment, html, full_key):
 
 
 def _csrf_token():
-    """This request's token, asked of Flask-WTF once per request rather than once per cached form. Only
+    """This request's token (lms/csrf_tokens.py), asked once per request rather than once per cached form. Only
     blocks that hold a form ask: asking gives a visitor without a session one."""
-    return memoised(("csrf-token",), generate_csrf)
+    return memoised(("csrf-token",), signed_token)
 
 
 def _render_context():
