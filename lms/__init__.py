@@ -38,11 +38,12 @@ def create_app(test_config=None):
     _finish_config(app, instance_path)
     _init_extensions(app)
 
-    from lms import cli, csrf_tokens, errors, fragments, security, templating
+    from lms import cli, csrf_tokens, errors, fragments, security, sessions, templating
 
     security.install_converters(app)
     _register_blueprints(app)
 
+    sessions.init_app(app)
     templating.init_app(app)
     csrf_tokens.init_app(app)
     fragments.init_app(app)
