@@ -109,7 +109,10 @@ def rows(statement, params=None):
     """The result of a select of columns (not of ORM entities), run on the session's connection: plain rows,
     as Session.execute would return for it, without the ORM's work around each statement, which cost more
     than the small selects pages run (48 µs through the session, 21 µs through its connection, measured on
-    SQLite). Pending changes are flushed first, as Session.execute does; the transaction is the session's."""
+    SQLite). Pending changes are flushed first, as Session.execute does; the transaction is the session's.
+
+    To loop over many rows, take .all() first: iterating the result fetches and processes one row at a time
+    through SQLAlchemy, which cost 40 µs more for a learner's 100 progress rows."""
     from lms.extensions import db
 
     session = db.session()

@@ -88,7 +88,7 @@ def thread_summaries_statement():
 
 
 def thread_summaries(statement, params=None):
-    return [ThreadSummary._make(row) for row in database.rows(statement, params)]
+    return [ThreadSummary._make(row) for row in database.rows(statement, params).all()]
 
 
 @dataclass

@@ -141,7 +141,7 @@ def skills_by_course(course_ids):
     skills as ORM objects with selectinload took a third of the catalog's time)."""
     skills = {}
     if course_ids:
-        for course_id, name in database.rows(_skills_statement(), {"course_ids": list(course_ids)}):
+        for course_id, name in database.rows(_skills_statement(), {"course_ids": list(course_ids)}).all():
             skills.setdefault(course_id, []).append(name)
     return {course_id: tuple(names) for course_id, names in skills.items()}
 

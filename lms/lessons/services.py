@@ -190,7 +190,7 @@ def load_progress(user_id, course_ids):
     course_ids = list(course_ids)
     if user_id is None or not course_ids:
         return {}
-    rows = database.rows(_progress_statement(), {"user_id": user_id, "course_ids": course_ids}).tuples()
+    rows = database.rows(_progress_statement(), {"user_id": user_id, "course_ids": course_ids}).all()
     return {row[0]: ProgressRow._make(row) for row in rows}
 
 

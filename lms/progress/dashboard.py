@@ -122,7 +122,7 @@ def weekly_summary(user, now=None, weeks=HISTORY_WEEKS):
     first = this_monday - timedelta(weeks=weeks - 1)
     rows = database.rows(
         _activity_statement(), {"user_id": user.id, "first": first, "end": this_monday + timedelta(days=7)}
-    )
+    ).all()
     seconds = {first + timedelta(weeks=i): 0 for i in range(weeks)}
     for day, secs in rows:
         if isinstance(day, str):  # defensive: some SQLite drivers hand back ISO strings

@@ -66,7 +66,7 @@ def _course_percentages(user_id, course_ids):
     course_ids = list(course_ids)
     if not course_ids or user_id is None:
         return {}
-    rows = database.rows(_percentages_statement(), {"user_id": user_id, "course_ids": course_ids})
+    rows = database.rows(_percentages_statement(), {"user_id": user_id, "course_ids": course_ids}).all()
     return {cid: (min(100, round(100 * d / total)) if total else 0) for cid, total, d in rows}
 
 
