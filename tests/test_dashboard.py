@@ -106,6 +106,33 @@ def test_dashboard_lists_completed_courses_with_certificates_and_upcoming(client
     assert "Opening soon" in page and "Leading clients" in page
 
 
+def test_continue_goes_to_the_lesson_the_learner_left_off_at(client, login, instructor, learner):
+    course = make_course(instructor, title="Client communication", modules=((5, 10, 15),))
+    enrolment = enrol(learner, course)
+    lessons = lessons_of(course)
+    enrolment.last_lesson_id = lessons[2].id  # opened the third lesson last, none of them done
+    db.session.commit()
+    login(learner)
+    page = client.get("/").get_data(as_text=True)
+    assert f'href="/learn/{course.slug}/lessons/{lessons[2].id}">Continue' in page
+    assert "Lesson 1.3 · 15 min" in page
+
+
+def test_drip_openings_count_from_the_learners_enrolment(client, login, instructor, learner):
+    course = make_course(instructor, title="Leadership", modules=((5,), (5,)))
+    course.modules[1].title = "Leading clients"
+    course.modules[1].drip_days = 7
+    db.session.commit()
+    enrolment = enrol(learner, course)
+    enrolment.enrolled_at = utcnow() - timedelta(days=2)
+    enrolment.last_activity_at = utcnow() - timedelta(days=30)  # not the date the module counts from
+    db.session.commit()
+    login(learner)
+    page = client.get("/").get_data(as_text=True)
+    opens = (enrolment.enrolled_at + timedelta(days=7)).date()
+    assert f'<time datetime="{opens.isoformat()}">{opens.strftime("%a %d %b")}</time></strong>: Leading clients' in page
+
+
 def test_dashboard_shows_weekly_minutes(client, login, learner):
     services.add_daily_seconds(learner, 25 * 60)
     learner.weekly_goal_minutes = 100

@@ -3,14 +3,13 @@ completed, upcoming drip openings. Query count is constant in the number of enro
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, select
-from sqlalchemy.orm import joinedload
 
 from lms import database
-from lms.extensions import db
 from lms.lessons.services import local_today, outlines_for_enrolments
 from lms.models import Certificate, Course, DailyActivity, Enrolment
 
@@ -101,14 +100,40 @@ def _activity_statement():
     )  # fmt: skip
 
 
+class CourseLink(NamedTuple):
+    """What the dashboard reads of a course: its links and titles, and the key of its syllabus in memory."""
+
+    id: int
+    slug: str
+    title: str
+    syllabus_version: int
+
+
+class EnrolmentRow(NamedTuple):
+    """What the dashboard and the outlines read of an active enrolment (lms/lessons/services.py)."""
+
+    id: int
+    course_id: int
+    enrolled_at: datetime
+    completed_at: datetime | None
+    last_lesson_id: int | None
+    course: CourseLink
+
+
+class CertificateLink(NamedTuple):
+    code: str
+    revoked_at: datetime | None
+
+
 @cache
 def _active_enrolments_statement():
     return (
-        select(Enrolment, Certificate)
+        select(Enrolment.id, Enrolment.course_id, Enrolment.enrolled_at, Enrolment.completed_at,
+               Enrolment.last_lesson_id, Course.id, Course.slug, Course.title, Course.syllabus_version,
+               Certificate.code, Certificate.revoked_at)
         .join(Course, Course.id == Enrolment.course_id)
         .outerjoin(Certificate, and_(Certificate.user_id == Enrolment.user_id,
-                                     Certificate.course_id == Enrolment.course_id))  # fmt: skip
-        .options(joinedload(Enrolment.course))
+                                     Certificate.course_id == Enrolment.course_id))
         .where(Enrolment.user_id == bindparam("user_id"), Enrolment.status == "active",
                Course.status.in_(("published", "archived")))
         .order_by(Enrolment.last_activity_at.desc().nulls_last(), Enrolment.enrolled_at.desc(), Enrolment.id)
@@ -134,8 +159,13 @@ def weekly_summary(user, now=None, weeks=HISTORY_WEEKS):
 
 def active_enrolments(user):
     """The learner's active enrolments in courses they can take, most recently used first, each with its
-    certificate or None: [(enrolment, certificate)], one query."""
-    return db.session.execute(_active_enrolments_statement(), {"user_id": user.id}).all()
+    certificate or None: [(EnrolmentRow, CertificateLink | None)], one query. Plain rows, not ORM objects: the
+    dashboard only reads them, and loading enrolments, courses and certificates as objects cost twice as much."""
+    result = []
+    for row in database.rows(_active_enrolments_statement(), {"user_id": user.id}).all():
+        enrolment = EnrolmentRow(*row[:5], CourseLink(*row[5:9]))
+        result.append((enrolment, CertificateLink(*row[9:]) if row[9] is not None else None))
+    return result
 
 
 def dashboard(user, minutes=None, now=None):
