@@ -5,12 +5,11 @@ from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import Integer, and_, bindparam, func, select
-from sqlalchemy.orm import joinedload, lazyload
 
 from lms import database
 from lms.enrolment.services import CURRENT_STATES
 from lms.extensions import db
-from lms.models import Course, CourseSkill, Enrolment
+from lms.models import Course, CourseSkill, Enrolment, User
 from lms.models.course import LEVELS
 from lms.pagination import ListPage
 from lms.search import query_tokens, ranked_matches, search_expression
@@ -64,6 +63,21 @@ def parse_catalog_args(args):
     return query
 
 
+class CourseCard(NamedTuple):
+    """What a catalog card shows of a course (enrolment/_course_card.html), read as a plain row: loading a page
+    of courses as ORM objects brought every column (descriptions included) and their owners as objects."""
+
+    id: int
+    slug: str
+    title: str
+    summary: str
+    level: str
+    total_minutes: int
+    lesson_count: int
+    enrolled_count: int
+    owner_name: str | None
+
+
 class EnrolmentStatus(NamedTuple):
     course_id: int
     status: str
@@ -86,14 +100,19 @@ def catalog_page(query, viewer_id=None):
               "max_minutes": query.max_minutes}  # fmt: skip
     params = {name: value for name, value in params.items() if value}
     page_params = {**params, "member_id": viewer_id, "offset": (query.page - 1) * PER_PAGE}
-    rows = db.session.execute(page_statement, page_params).all()
+    rows = database.rows(page_statement, page_params).all()
     if rows:
-        total = rows[0][1]
+        total = rows[0][_CARD_WIDTH]
     else:
-        total = db.session.scalar(count_statement, params) if query.page > 1 else 0
-    statuses = {course.id: EnrolmentStatus(course.id, status, completed_at is not None)
-                for course, _, status, completed_at in rows if status is not None}  # fmt: skip
-    return ListPage(query.page, PER_PAGE, total, [row[0] for row in rows]), statuses
+        total = database.rows(count_statement, params).scalar() if query.page > 1 else 0
+    cards = [CourseCard._make(row[:_CARD_WIDTH]) for row in rows]
+    statuses = {card.id: EnrolmentStatus(card.id, status, completed_at is not None)
+                for card, (status, completed_at) in zip(cards, (row[_CARD_WIDTH + 1:] for row in rows))
+                if status is not None}  # fmt: skip
+    return ListPage(query.page, PER_PAGE, total, cards), statuses
+
+
+_CARD_WIDTH = len(CourseCard._fields)
 
 
 @cache
@@ -102,7 +121,8 @@ def _catalog_statements(dialect_name, searching, by_skill, by_level, by_length, 
     the statement took longer than running it. The query's values are bound (:search_expression, :skill,
     :level, :max_minutes, :member_id, :offset). Published courses only, with the owner joined so the cards
     never query per course (their skills: skills_by_course)."""
-    statement = select(Course).where(Course.status == "published").options(joinedload(Course.owner))
+    statement = select(Course.id, Course.slug, Course.title, Course.summary, Course.level, Course.total_minutes,
+                       Course.lesson_count, Course.enrolled_count).where(Course.status == "published")  # fmt: skip
     search = ranked_matches(dialect_name) if searching else None
     if search is not None:
         statement = statement.join(search, search.c.course_id == Course.id)
@@ -121,13 +141,15 @@ def _catalog_statements(dialect_name, searching, by_skill, by_level, by_length, 
         order = [Course.total_minutes, Course.title]
     else:
         order = [Course.published_at.desc()]
-    matches = statement.options(lazyload("*")).subquery()
+    matches = statement.subquery()
     count = select(func.count()).select_from(matches).scalar_subquery()
     # The viewer's (:member_id) enrolment in a current state, if any: one row per learner and course.
     mine = and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("member_id"),
                 Enrolment.status.in_(CURRENT_STATES))  # fmt: skip
     page = (
-        statement.outerjoin(Enrolment, mine)
+        statement.outerjoin(User, User.id == Course.owner_id)
+        .add_columns(User.display_name)  # the card's owner_name
+        .outerjoin(Enrolment, mine)
         .order_by(*order, Course.id.desc())
         .add_columns(count, Enrolment.status, Enrolment.completed_at)
         .limit(PER_PAGE)
@@ -158,9 +180,8 @@ def _skills_statement():
 def card_fragment_key(course, skills, enrolment, percent):
     """Everything a catalog card (enrolment/_course_card.html) shows: the key its HTML is kept under by
     lms/fragments.py. Whatever that template starts to read must be added here."""
-    return (course.id, course.slug, course.title, course.summary, course.level, course.total_minutes,
-            course.lesson_count, course.enrolled_count, skills, course.owner.display_name if course.owner else None,
-            enrolment.status if enrolment else None, enrolment.completed if enrolment else None, percent)  # fmt: skip
+    return (course, skills, enrolment.status if enrolment else None, enrolment.completed if enrolment else None,
+            percent)  # the card (a CourseCard) is every course field the card shows
 
 
 def skill_options():
