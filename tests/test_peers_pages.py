@@ -1,6 +1,8 @@
 """Peers pages over HTTP: permissions for every action, the studio editor, people, connections, partners,
 course reviews, wishes, and query-count guards (same number of queries for 5 and 50 rows)."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -232,12 +234,36 @@ def test_partner_matching_pairs_closest_goal_and_timezone(world, make_user):
     assert sorted(kinds) == sorted([me.id, near.id])
 
 
+def test_the_course_page_shows_the_newest_visible_reviews_with_their_authors(world, client, login):
+    course, a, b = world["course"], world["a"], world["b"]
+    outsider = world["outsider"]
+    enrol(outsider, course)
+    now = utcnow()
+    db.session.add_all([
+        CourseReview(course_id=course.id, user_id=a.id, rating=4, text="Clear and short.",
+                     instructor_reply="Glad it helped!", created_at=now - timedelta(days=2)),
+        CourseReview(course_id=course.id, user_id=b.id, rating=2, text="Too basic for me.", created_at=now),
+        CourseReview(course_id=course.id, user_id=outsider.id, rating=1, text="Buy my course!",
+                     created_at=now - timedelta(days=1), hidden_at=now, hidden_reason="Spam"),
+    ])  # fmt: skip
+    db.session.commit()
+    login(a)
+    page = client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    assert "<strong>3.0</strong>" in page and "from 2 reviews<" in page  # the hidden one counts for nothing
+    assert "Buy my course!" not in page
+    newest, older = page.index("Too basic for me."), page.index("Clear and short.")
+    assert newest < older
+    assert f"<strong>{b.display_name}</strong>" in page[:newest] and f"<strong>{a.display_name}</strong>" in page[newest:]
+    assert "Glad it helped!" in page[older:]
+    assert "Edit your review" in page or "You reviewed this course." in page  # Lea's own review is known
+
+
 def test_course_reviews_after_half_and_moderation(world, client, login):
     course, a = world["course"], world["a"]
     login(a)
     assert client.get(f"/courses/{course.slug}/reviews/mine").status_code == 403
     empty = feedback.course_reviews_summary(course, a)
-    assert (empty["count"], empty["average"], empty["recent"], empty["own"]) == (0, None, [], None)
+    assert (empty["count"], empty["average"], empty["recent"], empty["own"]) == (0, None, [], False)
     db.session.add(LessonProgress(user_id=a.id, lesson_id=lessons_of(course)[0].id, course_id=course.id,
                                   completed_at=utcnow()))  # fmt: skip
     db.session.commit()
@@ -246,19 +272,20 @@ def test_course_reviews_after_half_and_moderation(world, client, login):
     client.post(f"/courses/{course.slug}/reviews/mine", data={"rating": "5", "text": "Even better."})
     assert db.session.scalar(select(func.count(CourseReview.id))) == 1
     summary = feedback.course_reviews_summary(course, a)
-    assert summary["average"] == 5.0 and summary["count"] == 1 and summary["own"].text == "Even better."
+    assert summary["average"] == 5.0 and summary["count"] == 1 and summary["own"] is True
+    review = feedback.own_course_review(course, a)
+    assert review.text == "Even better."
     # The course's reviews page (which lists the reviews itself) shows the average and the count too.
     page = client.get(f"/courses/{course.slug}/reviews").get_data(as_text=True)
     assert "<strong>5.0</strong>" in page and "from 1 review<" in page and "Even better." in page
-    review = summary["own"]
     client.post("/auth/logout")
     login(world["owner"])
     client.post(f"/courses/{course.slug}/reviews/{review.id}/reply", data={"reply": "Thanks, Lea!"})
     client.post(f"/courses/{course.slug}/reviews/{review.id}/hide", data={"reason": "Spam"})
     hidden = feedback.course_reviews_summary(course, a)
     assert hidden["count"] == 0 and hidden["average"] is None and hidden["recent"] == []
-    assert hidden["own"].id == review.id, "its author still finds a hidden review"
-    assert feedback.course_reviews_summary(course, world["b"])["own"] is None
+    assert hidden["own"] is True, "its author still finds a hidden review"
+    assert feedback.course_reviews_summary(course, world["b"])["own"] is False
     db.session.refresh(review)
     assert review.instructor_reply == "Thanks, Lea!" and review.hidden_reason == "Spam"
 

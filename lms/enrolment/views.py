@@ -72,6 +72,10 @@ def load_visible_course(slug):
     return course
 
 
+# The calls to action that show the enrolment form; the others (continue, staff, log in first...) build none.
+ENROL_FORM_ACTIONS = ("enrol", "key", "request", "waitlist")
+
+
 def choose_action(course, enrolment, is_staff):
     """Which call to action this visitor gets on the course page."""
     if enrolment is not None and enrolment.status in ("active", "pending", "waitlisted"):
@@ -108,7 +112,8 @@ def render_course_page(course, enrol_form=None, status=200):
         lessons[lesson.module_id].append(lesson)
     return render_template(
         "enrolment/course.html", course=course, enrolment=enrolment, action=action, is_staff=is_staff,
-        modules=modules, lessons=lessons, enrol_form=enrol_form or EnrolForm(),
+        modules=modules, lessons=lessons,
+        enrol_form=enrol_form or (EnrolForm() if action in ENROL_FORM_ACTIONS else None),
         window_problem=services.window_problem(course), format_date=services.format_date,
         waitlist_position=services.waitlist_position(enrolment) if action == "waitlisted" else None,
         percent=course_percentages(viewer.id, [course.id]).get(course.id, 0) if action == "continue" else None,
