@@ -22,6 +22,10 @@ class DefaultConfig:
 
     # Rendered page fragments each process keeps (lms/fragments.py): ~3 kB for a post with its key. 0 turns it off.
     FRAGMENT_CACHE_SIZE = 10_000
+    # Session cookies each process remembers having verified (lms/sessions.py), and CSRF tokens it remembers having
+    # signed (lms/csrf_tokens.py): under 1 kB and 0.2 kB each. 0 turns either off.
+    VERIFIED_SESSIONS_SIZE = 10_000
+    CSRF_TOKEN_CACHE_SIZE = 10_000
 
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a clock: long lessons do not expire forms
 

@@ -55,7 +55,7 @@ def _reuse_signed_token():
 
 def init_app(app):
     # One cache per app: the signature depends on the app's secret key (tests run many apps in one process).
-    app.extensions[_EXTENSION] = LRUCache(app.config.get("CSRF_TOKEN_CACHE_SIZE", 10_000))
+    app.extensions[_EXTENSION] = LRUCache(app.config["CSRF_TOKEN_CACHE_SIZE"])
     app.before_request(_reuse_signed_token)
     # In place of Flask-WTF's generate_csrf, which CSRFProtect offers both ways: as a global and from a context
     # processor. Ours is registered after it (create_app initialises the extensions first), so ours wins.

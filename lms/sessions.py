@@ -45,4 +45,4 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app):
-    app.session_interface = RememberingSessionInterface(app.config.get("VERIFIED_SESSIONS_SIZE", 10_000))
+    app.session_interface = RememberingSessionInterface(app.config["VERIFIED_SESSIONS_SIZE"])

@@ -74,3 +74,18 @@ def test_a_session_with_flashed_messages_is_not_remembered(app, maya_cookie, cli
     assert "Saved." in client.get("/").get_data(as_text=True)
     assert app.session_interface.verified.get(cookie) is None  # its list is changed in place by flash()
     assert app.session_interface.verified.get(maya_cookie) is not None
+
+
+@pytest.mark.parametrize("app_config", [{"VERIFIED_SESSIONS_SIZE": 0}])
+def test_with_no_room_every_request_verifies_the_cookie(app, maya_cookie, monkeypatch):
+    checked = []
+    verify = RememberingSessionInterface.get_signing_serializer
+
+    def counting(self, app):
+        checked.append(1)
+        return verify(self, app)
+
+    monkeypatch.setattr(RememberingSessionInterface, "get_signing_serializer", counting)
+    assert DASHBOARD_GREETING in reads_as(app, maya_cookie)
+    assert DASHBOARD_GREETING in reads_as(app, maya_cookie)
+    assert len(checked) == 2
