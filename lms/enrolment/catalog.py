@@ -105,10 +105,13 @@ def catalog_page(query, viewer_id=None):
         total = rows[0][_CARD_WIDTH]
     else:
         total = database.rows(count_statement, params).scalar() if query.page > 1 else 0
-    cards = [CourseCard._make(row[:_CARD_WIDTH]) for row in rows]
-    statuses = {card.id: EnrolmentStatus(card.id, status, completed_at is not None)
-                for card, (status, completed_at) in zip(cards, (row[_CARD_WIDTH + 1:] for row in rows))
-                if status is not None}  # fmt: skip
+    cards, statuses = [], {}
+    for row in rows:  # the card's columns, the count, then the viewer's enrolment status and completion
+        card = CourseCard._make(row[:_CARD_WIDTH])
+        cards.append(card)
+        status, completed_at = row[_CARD_WIDTH + 1 :]
+        if status is not None:
+            statuses[card.id] = EnrolmentStatus(card.id, status, completed_at is not None)
     return ListPage(query.page, PER_PAGE, total, cards), statuses
 
 

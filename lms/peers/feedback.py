@@ -44,11 +44,15 @@ def review_eligibility(course, user):
     return False, f"You can review this course once you are {REVIEW_THRESHOLD_PERCENT}% through it (now {percent}%)."
 
 
+def _own_review_conditions():
+    """The review of :course_id by :user_id (one at most)."""
+    return CourseReview.course_id == bindparam("course_id"), CourseReview.user_id == bindparam("user_id")
+
+
 @cache
 def _own_review_statement():
-    # Built once: every course page asks (a reused statement skips construction and cache-key work).
-    return select(CourseReview).where(CourseReview.course_id == bindparam("course_id"),
-                                      CourseReview.user_id == bindparam("user_id"))  # fmt: skip
+    # Built once: the review pages ask (a reused statement skips construction and cache-key work).
+    return select(CourseReview).where(*_own_review_conditions())
 
 
 def own_course_review(course, user):
@@ -133,11 +137,8 @@ def _summary_statement():
 
 @cache
 def _has_reviewed_statement():
-    return select(
-        select(CourseReview.id)
-        .where(CourseReview.course_id == bindparam("course_id"), CourseReview.user_id == bindparam("user_id"))
-        .exists()
-    )
+    # Built once: every course page asks.
+    return select(select(CourseReview.id).where(*_own_review_conditions()).exists())
 
 
 def course_reviews_summary(course, viewer=None, recent=3):
