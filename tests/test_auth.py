@@ -148,6 +148,31 @@ def test_password_change_ends_every_other_session(app, client, make_user, login)
     assert phone.get("/auth/profile").status_code == 302, "remember-me on the other device is dead"
 
 
+def test_pages_see_the_signed_in_user_as_a_read_only_snapshot(client, make_user, login):
+    """current_user carries the row's values and the bell's unread count, never the password hash. A change goes
+    through current_account(): writing to the snapshot, which the database would never see, fails loudly."""
+    from flask_login import current_user
+
+    from lms.auth import current_account
+    from lms.models import Notification
+
+    user = make_user(email="lena@example.com", name="Lena Learner", weekly_goal_minutes=90, timezone="Europe/Berlin")
+    db.session.add_all([Notification(user_id=user.id, kind="reply", message="A reply"),
+                        Notification(user_id=user.id, kind="reply", message="Seen", read_at=user.created_at)])  # fmt: skip
+    db.session.commit()
+    login(user)
+    with client:  # keeps the request's context for the assertions below
+        assert "Lena Learner" in client.get("/").get_data(as_text=True)
+        assert (current_user.id, current_user.display_name, current_user.weekly_goal_minutes) == (user.id, "Lena Learner", 90)
+        assert (current_user.timezone, current_user.unread_notifications, current_user.is_admin) == ("Europe/Berlin", 1, False)
+        assert not hasattr(current_user, "password_hash")
+        with pytest.raises(AttributeError, match="current_account"):
+            current_user.display_name = "Somebody Else"
+        account = current_account()
+        assert isinstance(account, User) and account.id == user.id
+        assert account.check_password(PASSWORD)
+
+
 def test_password_change_needs_the_current_password(client, make_user, login):
     user = make_user()
     login(user)

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms.auth import services
+from lms.auth import current_account, services
 from lms.auth.forms import (
     ButtonForm,
     ChangePasswordForm,
@@ -164,13 +164,14 @@ def reset_password(token):
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not current_user.check_password(form.current_password.data):
+        account = current_account()
+        if not account.check_password(form.current_password.data):
             form.current_password.errors.append("That is not your current password.")
         else:
-            services.change_password(current_user, form.password.data)
+            services.change_password(account, form.password.data)
             db.session.commit()
             # Keep this browser logged in with the new session token; all others are now invalid.
-            login_user(current_user, remember=bool(request.cookies.get(current_app.config.get(
+            login_user(account, remember=bool(request.cookies.get(current_app.config.get(
                 "REMEMBER_COOKIE_NAME", "remember_token"))))  # fmt: skip
             flash("Password changed. You were logged out everywhere else.", "success")
             return redirect(url_for("auth.profile"))
@@ -182,9 +183,10 @@ def change_password():
 def profile():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
-        form.populate_obj(current_user)
-        current_user.display_name = current_user.display_name.strip()
-        current_user.skills = ", ".join(s.strip() for s in (form.skills.data or "").split(",") if s.strip())
+        account = current_account()
+        form.populate_obj(account)
+        account.display_name = account.display_name.strip()
+        account.skills = ", ".join(s.strip() for s in (form.skills.data or "").split(",") if s.strip())
         db.session.commit()
         flash("Profile saved.", "success")
         return redirect(url_for("auth.profile"))

@@ -19,7 +19,31 @@ def new_session_token():
     return secrets.token_urlsafe(24)
 
 
-class User(UserMixin, db.Model):
+class UserTraits:
+    """What the users row tells about its user: shared by the ORM User and the read-only SignedInUser that
+    pages see as current_user (lms/auth), so both answer alike."""
+
+    def get_id(self):
+        return self.session_token
+
+    @property
+    def is_active(self):
+        return self.active
+
+    @property
+    def is_admin(self):
+        return self.role == "admin"
+
+    @property
+    def is_instructor(self):
+        return self.role in ("instructor", "admin")
+
+    @property
+    def skill_list(self):
+        return [s.strip() for s in self.skills.split(",") if s.strip()]
+
+
+class User(UserTraits, UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("role IN ('learner', 'instructor', 'admin')", name="role"),
@@ -46,25 +70,6 @@ class User(UserMixin, db.Model):
 
     weekly_goal_minutes: Mapped[int] = mapped_column(default=60)
     email_preference: Mapped[str] = mapped_column(String(20), default="immediately")
-
-    def get_id(self):
-        return self.session_token
-
-    @property
-    def is_active(self):
-        return self.active
-
-    @property
-    def is_admin(self):
-        return self.role == "admin"
-
-    @property
-    def is_instructor(self):
-        return self.role in ("instructor", "admin")
-
-    @property
-    def skill_list(self):
-        return [s.strip() for s in self.skills.split(",") if s.strip()]
 
     def set_password(self, password):
         self.password_hash = generate_password_hash(password, method="scrypt")

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from lms.auth import current_account
 from lms.extensions import db
 from lms.lessons.services import course_outline
 from lms.models import Course, CourseStaff, Lesson
@@ -47,7 +48,7 @@ def heartbeat():
 def set_goal():
     form = GoalForm()
     if form.validate_on_submit():
-        services.set_weekly_goal(current_user, form.weekly_goal_minutes.data)
+        services.set_weekly_goal(current_account(), form.weekly_goal_minutes.data)
         db.session.commit()
         flash(f"Your weekly goal is now {form.weekly_goal_minutes.data} minutes.", "success")
     else:
@@ -84,7 +85,7 @@ def verify_certificate(code):
 @bp.get("/progress/my-data.json")
 @login_required
 def export_my_data():
-    body = json.dumps(export_user_data(current_user), indent=2, ensure_ascii=False)
+    body = json.dumps(export_user_data(current_account()), indent=2, ensure_ascii=False)
     return Response(
         body, mimetype="application/json",
         headers={"Content-Disposition": 'attachment; filename="sparetime-my-data.json"', "Cache-Control": "no-store"},
