@@ -172,8 +172,10 @@ def test_numbers_in_query_strings_no_database_column_can_hold_are_ignored(app, m
                      f"/courses/{course}/discussion/new?lesson={{n}}",
                      f"/courses/{course}/discussion/search?q=reply&page={{n}}",
                      f"/learn/{course}/lessons/{lesson}?attempt={{n}}", f"/courses/{course}/reviews?page={{n}}",
-                     f"/courses/{course}/people?page={{n}}", "/wishes/?page={n}"],
+                     f"/courses/{course}/people?page={{n}}", "/wishes/?page={n}", "/notifications/?page={n}",
+                     "/?minutes={n}"],
         world.instructor: [f"/studio/courses/{course}/analytics?page={{n}}"],
+        make_user(role="admin"): ["/admin/users?page={n}", "/admin/audit?page={n}"],
     }  # fmt: skip
     for user, urls in pages.items():
         client = app.test_client()

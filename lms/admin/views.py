@@ -12,6 +12,7 @@ from lms.auth.forms import ButtonForm
 from lms.extensions import db
 from lms.models import AuditEntry, User
 from lms.notify import audit
+from lms.security import query_int
 
 bp = Blueprint("admin", __name__)
 
@@ -35,7 +36,7 @@ def users():
     if q:
         pattern = f"%{q.lower()}%"
         query = query.where(or_(User.email.ilike(pattern), User.display_name.ilike(pattern)))
-    page = db.paginate(query, per_page=25, error_out=False)
+    page = db.paginate(query, page=query_int("page", 1), per_page=25, error_out=False)
     return render_template("admin/users.html", page=page, q=q, role_form=RoleForm())
 
 
@@ -99,6 +100,6 @@ def audit_log():
             or_(User.email.ilike(f"%{actor.lower()}%"), User.display_name.ilike(f"%{actor}%"))
         )
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, page=query_int("page", 1), per_page=50, error_out=False)
     return render_template("admin/audit.html", page=page, action=action, actor=actor, actions=actions)
 

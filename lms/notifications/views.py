@@ -8,6 +8,7 @@ from lms.auth.forms import ButtonForm
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import Notification
+from lms.security import query_int
 from lms.urls import safe_next
 
 bp = Blueprint("notifications", __name__)
@@ -21,7 +22,7 @@ def index():
         .where(Notification.user_id == current_user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
-    page = db.paginate(query, per_page=30, error_out=False)
+    page = db.paginate(query, page=query_int("page", 1), per_page=30, error_out=False)
     return render_template("notifications/index.html", page=page)
 
 
