@@ -2,9 +2,11 @@
 
 import math
 import re
+import threading
+from functools import partial
 
 import bleach
-from bleach.linkifier import Linker
+from bleach.linkifier import LinkifyFilter
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -52,21 +54,26 @@ def _set_link_rel(rel):
     return callback
 
 
-_cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS, attributes=_filter_attributes, protocols=ALLOWED_PROTOCOLS, strip=True, strip_comments=True
-)
-_LINKERS = {}
+def _cleaner(rel):
+    """Sanitize, then turn bare URLs outside code into links, in one pass over the HTML. Linkifying the cleaned
+    HTML in a second pass (bleach's Linker) escaped the text inside skipped <code> and <pre> once more, so
+    learners read `print(&quot;hi&quot;)`."""
+    linkify = partial(LinkifyFilter, callbacks=[_set_link_rel(rel)], skip_tags={"pre", "code"}, parse_email=False)
+    return bleach.Cleaner(tags=ALLOWED_TAGS, attributes=_filter_attributes, protocols=ALLOWED_PROTOCOLS, strip=True,
+                          strip_comments=True, filters=[linkify])  # fmt: skip
+
+
+# bleach's cleaners keep parser state while they work: one per thread (gunicorn's gthread workers run several).
+_per_thread = threading.local()
 
 
 def render_markdown(source: str, *, ugc: bool = False) -> Markup:
     """Render Markdown and sanitize it. Links get rel="nofollow noopener" (plus "ugc" for peer posts)."""
-    html = _markdown.render(source or "")
-    cleaned = _cleaner.clean(html)
-    rel = "nofollow ugc noopener" if ugc else "nofollow noopener"
-    linker = _LINKERS.get(rel)
-    if linker is None:
-        linker = _LINKERS[rel] = Linker(callbacks=[_set_link_rel(rel)], skip_tags={"pre", "code"}, parse_email=False)
-    return Markup(linker.linkify(cleaned))
+    cleaners = getattr(_per_thread, "cleaners", None)
+    if cleaners is None:
+        cleaners = _per_thread.cleaners = {flag: _cleaner("nofollow ugc noopener" if flag else "nofollow noopener")
+                                           for flag in (False, True)}  # fmt: skip
+    return Markup(cleaners[ugc].clean(_markdown.render(source or "")))
 
 
 def estimate_minutes(markdown_source: str, video_minutes: int = 0) -> int:

@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
+from lms.content import render_markdown
 from lms.extensions import db
 from tests.conftest import make_app
 
@@ -64,3 +65,27 @@ def test_migrations_match_the_models_and_downgrade(fresh_database, tmp_path):
             assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
 
+
+
+def test_stored_html_gets_code_escaped_once_on_upgrade(fresh_database, tmp_path):
+    """Text rendered before the fix kept a second escape inside code (`&amp;quot;`); the upgrade takes off exactly
+    that one, inside code only, and leaves the tags, other text and already right HTML alone."""
+    from lms.models import Course
+
+    doubled = ('<p>Say &quot;hi&quot; &amp; wave: <code>print(&amp;quot;&amp;lt;b&amp;gt;&amp;quot;)</code></p>\n'
+               '<pre><code class="language-python">if a &amp;lt; b &amp;amp;&amp;amp; ok:\n</code></pre>')  # fmt: skip
+    right = ('<p>Say &quot;hi&quot; &amp; wave: <code>print(&quot;&lt;b&gt;&quot;)</code></p>\n'
+             '<pre><code class="language-python">if a &lt; b &amp;&amp; ok:\n</code></pre>')  # fmt: skip
+    app = make_app(fresh_database, tmp_path / "instance")
+    with app.app_context():
+        upgrade(revision="3c9e51a0d2f4")
+        db.session.add_all([Course(slug="old", title="Old", description_html=doubled),
+                            Course(slug="plain", title="Plain", description_html="<p>No code &amp; fine</p>")])  # fmt: skip
+        db.session.commit()
+        upgrade()
+        stored = dict(db.session.execute(text("SELECT slug, description_html FROM courses")).all())
+        assert stored == {"old": right, "plain": "<p>No code &amp; fine</p>"}
+        assert str(render_markdown('Say "hi" & wave: `print("<b>")`')) in right, "what the renderer now writes"
+        db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()

@@ -413,3 +413,18 @@ def test_svg_and_html_uploads_are_refused_everywhere(client, make_user, login):
     response = client.post("/studio/courses/new", data=data, content_type="multipart/form-data")
     assert response.status_code == 200 and "does not look like" in response.get_data(as_text=True)
     assert db.session.scalar(select(Course.id)) is None and db.session.scalar(select(Upload.id)) is None
+
+
+def test_code_in_markdown_reads_as_written_and_bare_links_outside_code_become_links():
+    """Code shows its <, & and quotes once escaped (the browser shows them as typed, not as `&quot;`), and only
+    URLs outside code are linked, with the rel that says whether peers wrote it."""
+    from lms.content import render_markdown
+
+    inline = str(render_markdown('Compare `a < b && c == "d"` here'))
+    assert '<code>a &lt; b &amp;&amp; c == &quot;d&quot;</code>' in inline
+    fenced = str(render_markdown('```python\nprint("<b>not bold</b>")  # see https://example.com/x\n```', ugc=True))
+    assert 'print(&quot;&lt;b&gt;not bold&lt;/b&gt;&quot;)  # see https://example.com/x' in fenced
+    assert "<a " not in fenced
+    linked = str(render_markdown("Read https://example.com/guide?a=1&b=2 first & then `code`", ugc=True))
+    assert ('<a href="https://example.com/guide?a=1&amp;b=2" rel="nofollow ugc noopener">'
+            'https://example.com/guide?a=1&amp;b=2</a> first &amp; then <code>code</code>') in linked
