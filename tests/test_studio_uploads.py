@@ -146,3 +146,35 @@ def test_cover_follows_the_course_page(client, login, make_user, course_setup):
     course.status = "draft"
     db.session.commit()
     assert client.get(f"/studio/files/{course.cover.stored_name}").status_code == 404
+
+
+def test_files_of_an_archived_lesson_or_module_are_no_longer_served(client, login, make_user, course_setup):
+    """A lesson's files follow the lesson: once it or its module is archived (kept for the progress learners made
+    in it), nobody but the staff gets them, free preview or not."""
+    from lms.database import utcnow
+
+    owner, course, (lesson, preview_lesson) = course_setup
+    attach(client, lesson, PDF, "plan.pdf")
+    attach(client, preview_lesson, PNG, "chart.png")
+    pdf, png = db.session.scalars(select(Upload).order_by(Upload.id)).all()
+    preview_lesson.is_preview = True
+    learner = make_user()
+    enrol(learner, course)
+    client.post("/auth/logout")
+    login(learner)
+    assert [client.get(f"/studio/files/{u.stored_name}").status_code for u in (pdf, png)] == [200, 200]
+
+    lesson.module.archived_at = utcnow()
+    db.session.commit()
+    assert [client.get(f"/studio/files/{u.stored_name}").status_code for u in (pdf, png)] == [403, 403]
+    client.post("/auth/logout")
+    assert client.get(f"/studio/files/{png.stored_name}").status_code == 404, "no free preview of an archived module"
+    login(owner)
+    assert [client.get(f"/studio/files/{u.stored_name}").status_code for u in (pdf, png)] == [200, 200]
+
+    lesson.module.archived_at = None
+    preview_lesson.archived_at = utcnow()
+    db.session.commit()
+    client.post("/auth/logout")
+    login(learner)
+    assert [client.get(f"/studio/files/{u.stored_name}").status_code for u in (pdf, png)] == [200, 403]

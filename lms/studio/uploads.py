@@ -14,6 +14,7 @@ from flask import current_app
 from lms.extensions import db
 from lms.models import Upload
 from lms.permissions import can_take_course, can_view_course_page, is_course_staff
+from lms.syllabus import syllabus
 
 IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "gif", "webp")
 VIDEO_EXTENSIONS = ("mp4", "webm")
@@ -149,7 +150,10 @@ def can_download(user, upload):
     if course.cover_upload_id == upload.id:
         return can_view_course_page(user, course)
     lesson = db.session.get(Lesson, upload.lesson_id) if upload.lesson_id else None
-    if lesson is None or lesson.course_id != course.id or lesson.archived_at is not None:
+    if lesson is None or lesson.course_id != course.id:
+        return False
+    # Only a lesson learners can open: one archived itself, or in an archived module, is out of the syllabus.
+    if all(open_lesson.id != lesson.id for open_lesson in syllabus(course)):
         return False
     if lesson.is_preview and course.status == "published":
         return True
