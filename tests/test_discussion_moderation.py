@@ -63,6 +63,27 @@ def test_hidden_post_visible_to_author_and_staff_only(world, client, use):
     assert {"discussion.hide", "discussion.unhide"} <= set(_audit_actions())
 
 
+def test_a_hidden_post_cannot_be_edited_by_its_author(world, client, use):
+    """Its author still reads a hidden post, but an edit would reach everyone: above all a new thread title."""
+    thread = world.thread(title="Rates for juniors")
+    opening = db.session.get(Post, thread.first_post_id)
+    use(world.instructor)
+    client.post(world.post_url(thread, opening, "hide"), data={"reason": "Off topic"})
+    use(world.maya)
+    assert f"/posts/{opening.id}/edit" not in client.get(world.thread_url(thread)).get_data(as_text=True)
+    page = client.get(world.post_url(thread, opening, "edit"))
+    assert page.status_code == 403 and "A moderator hid this post" in page.get_data(as_text=True)
+    response = client.post(world.post_url(thread, opening, "edit"), data={"title": "Buy my course", "body": "Spam"})
+    assert response.status_code == 403
+    db.session.refresh(thread)
+    db.session.refresh(opening)
+    assert (thread.title, opening.body_md) == ("Rates for juniors", "Asking for a friend.")
+    use(world.instructor)
+    client.post(world.post_url(thread, opening, "unhide"))
+    use(world.maya)
+    assert client.get(world.post_url(thread, opening, "edit")).status_code == 200, "shown again: editable again"
+
+
 def test_move_to_another_lesson_of_the_same_course_only(world, client, use):
     thread = world.thread()
     other_lesson = world.other_course.modules[0].lessons[0]

@@ -226,6 +226,9 @@ def edit_post(slug, thread_id, post_id):
     require_author(post)
     if post.deleted_at is not None or (thread.locked and not viewer.is_staff):
         abort(403, "This post can no longer be edited.")
+    if post.hidden_at is not None and not viewer.is_staff:
+        # Its author still sees it, but an edit (of the thread's title, above all) would reach everyone.
+        abort(403, "A moderator hid this post, so it can no longer be edited. You can still delete it.")
     is_opening = post.id == thread.first_post_id
     form = EditPostForm(data={"title": thread.title, "body": post.body_md} if request.method == "GET" else None)
     if is_opening and request.method == "POST" and not form.title.data:
