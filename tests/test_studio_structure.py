@@ -155,7 +155,9 @@ def test_drag_and_drop_order_is_validated_and_saved(client, owner_course):
     assert l1.module_id == m2.id
     bad_orders = ["not json", json.dumps({"x": 1}), json.dumps([{"module": m1.id, "lessons": [l1.id]}]),
                   json.dumps([{"module": m1.id, "lessons": [l1.id, l2.id, l3.id, l4.id, 999]}, {"module": m2.id,
-                      "lessons": []}])]  # fmt: skip
+                      "lessons": []}]),
+                  '[{"module": Infinity, "lessons": []}]', f'[{{"module": {m1.id}, "lessons": [1e400]}}]',
+                  json.dumps([{"module": None, "lessons": []}]), json.dumps(["not an entry"])]  # fmt: skip
     for bad in bad_orders:
         response = client.post("/studio/courses/feedback/reorder", data={"order": bad},
             headers={"Accept": "application/json"})

@@ -156,7 +156,7 @@ def apply_order(course, order):
     try:
         module_ids = [int(entry["module"]) for entry in order]
         lesson_ids = [int(lid) for entry in order for lid in entry["lessons"]]
-    except (TypeError, KeyError, ValueError):
+    except (TypeError, KeyError, ValueError, OverflowError):  # OverflowError: JSON's Infinity or 1e400
         raise StudioError("The new order could not be read.") from None
     if sorted(module_ids) != sorted(modules) or sorted(lesson_ids) != sorted(lessons):
         raise StudioError("The page was out of date; reload it and try again.")
