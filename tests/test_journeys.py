@@ -18,6 +18,7 @@ from lms.mail import read_outbox
 from tests.conftest import PASSWORD
 from tests.factories import add_quiz, enrol, lessons_of, make_course
 from tests.journey_helpers import (  # noqa: F401  (patient_expect is a fixture)
+    DEMO_COURSE,
     DESKTOP,
     HEADING_CHECK,
     LANDMARK_CHECK,
@@ -490,6 +491,28 @@ def test_every_main_page_fits_a_phone_and_menus_and_forms_work(live_server, brow
     expect(page.get_by_text("Replying from my phone on the train.")).to_be_visible()
     assert not scrolls_sideways(page)
     context.close()
+
+
+def test_long_unbroken_words_wrap_instead_of_widening_the_page(live_server, browser):
+    """A German course title and a name without spaces, as people really type them: every main page still fits a
+    phone, and the learner's dashboard a desktop."""
+    from lms.models import Course, Lesson, User
+
+    app = live_server.app
+    pages = seed_demo_pages(app)
+    with app.app_context():
+        course = db.session.scalar(select(Course).where(Course.slug == DEMO_COURSE))
+        course.title = "Datenschutzgrundverordnungskonformitätsleitfaden für Freiberufler"
+        for lesson in db.session.scalars(select(Lesson).where(Lesson.course_id == course.id)):
+            lesson.title = f"Auftragsverarbeitungsvereinbarungsverhandlungen {lesson.id}"
+        db.session.scalar(select(User).where(User.email == "learner@example.com")).display_name = "x" * 80
+        db.session.commit()
+    sideways = []
+    for viewport in (PHONE, DESKTOP):
+        for name, page in pages_by_visitor(browser, live_server.url, app, pages, viewport=viewport):
+            if (viewport == PHONE or name == "dashboard") and scrolls_sideways(page):
+                sideways.append(f"{name} at {viewport['width']}px")
+    assert sideways == [], "these pages scroll sideways: " + ", ".join(sideways)
 
 
 # --- Without JavaScript --------------------------------------------------------------------------------
