@@ -290,6 +290,36 @@ def test_course_reviews_after_half_and_moderation(world, client, login):
     assert review.instructor_reply == "Thanks, Lea!" and review.hidden_reason == "Spam"
 
 
+def test_a_review_is_labelled_edited_only_after_its_author_changes_it(world, client, login):
+    """Not when new, not when staff reply or hide it, not for a fix right after publishing: when its author
+    changes the rating or text later."""
+    from datetime import timedelta
+
+    course, a = world["course"], world["a"]
+    db.session.add(LessonProgress(user_id=a.id, lesson_id=lessons_of(course)[0].id, course_id=course.id,
+                                  completed_at=utcnow()))  # fmt: skip
+    db.session.commit()
+    login(a)
+    client.post(f"/courses/{course.slug}/reviews/mine", data={"rating": "4", "text": "Useful."})
+    client.post(f"/courses/{course.slug}/reviews/mine", data={"rating": "4", "text": "Useful!"})  # a quick fix
+    reviews_page = f"/courses/{course.slug}/reviews"
+    assert "Useful!" in client.get(reviews_page).get_data(as_text=True)
+    assert "(edited)" not in client.get(reviews_page).get_data(as_text=True)
+    review = feedback.own_course_review(course, a)
+    review.created_at = review.updated_at = utcnow() - timedelta(hours=1)  # published an hour ago
+    db.session.commit()
+    client.post("/auth/logout")
+    login(world["owner"])
+    client.post(f"/courses/{course.slug}/reviews/{review.id}/reply", data={"reply": "Thanks!"})
+    assert "(edited)" not in client.get(reviews_page).get_data(as_text=True), "a staff reply is no edit"
+    client.post("/auth/logout")
+    login(a)
+    client.post(f"/courses/{course.slug}/reviews/mine", data={"rating": "4", "text": "Useful!"})  # nothing changed
+    assert "(edited)" not in client.get(reviews_page).get_data(as_text=True)
+    client.post(f"/courses/{course.slug}/reviews/mine", data={"rating": "5", "text": "Useful, and it stuck."})
+    assert "(edited)" in client.get(reviews_page).get_data(as_text=True)
+
+
 def test_wishes_vote_once_and_instructor_notifies_voters(world, client, login, make_user, count_queries):
     a, b, owner = world["a"], world["b"], world["owner"]
     login(a)

@@ -1,7 +1,7 @@
 """Peer models: practice assignments with rubric, submissions and peer reviews; connections, blocks,
 reports and study partners; course reviews; course wishes and votes."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -237,6 +237,9 @@ class PartnerRequest(db.Model):
 # --- Course reviews and wishes ----------------------------------------------------------------------
 
 
+REVIEW_EDIT_GRACE = timedelta(minutes=5)
+
+
 class CourseReview(db.Model):
     __tablename__ = "course_reviews"
     __table_args__ = (
@@ -251,7 +254,9 @@ class CourseReview(db.Model):
     rating: Mapped[int]
     text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # When its author last changed the rating or text (lms/peers/feedback.py): a staff reply or hiding it is no
+    # edit of theirs, so this column has no onupdate.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     hidden_at: Mapped[datetime | None]
     hidden_reason: Mapped[str] = mapped_column(String(300), default="")
     instructor_reply: Mapped[str] = mapped_column(Text, default="")
@@ -260,6 +265,12 @@ class CourseReview(db.Model):
 
     user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821
     replied_by: Mapped["User | None"] = relationship(foreign_keys=[replied_by_id])  # noqa: F821
+
+    @property
+    def was_edited(self):
+        """Changed by its author after a few minutes: a fix right after publishing is no edit worth a label (and
+        the two timestamps of a new review, each taken by its own default, differ by microseconds)."""
+        return self.updated_at - self.created_at > REVIEW_EDIT_GRACE
 
 
 WISH_STATES = ("open", "planned", "available")

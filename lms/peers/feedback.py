@@ -69,8 +69,8 @@ def save_course_review(course, user, rating, text):
     if review is None:
         review = CourseReview(course_id=course.id, user_id=user.id, rating=rating, text=text)
         db.session.add(review)
-    else:
-        review.rating, review.text = rating, text
+    elif (review.rating, review.text) != (rating, text):
+        review.rating, review.text, review.updated_at = rating, text, utcnow()
     db.session.flush()
     return review
 
