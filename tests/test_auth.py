@@ -272,8 +272,12 @@ def test_profile_rejects_bad_input_and_keeps_data(client, make_user, login):
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     assert "This field is required" in text and "Not a valid choice" in text
+    assert "Choose between 5 and 3000 minutes." in text
+    for goal, message in (("0", "Choose between 5 and 3000 minutes."), ("", "Enter your weekly goal in minutes.")):
+        data = {"display_name": "Keep Me", "timezone": "UTC", "weekly_goal_minutes": goal, "email_preference": "never"}
+        assert message in client.post("/auth/profile", data=data).get_data(as_text=True), goal
     db.session.refresh(user)
-    assert user.display_name == "Keep Me"
+    assert (user.display_name, user.weekly_goal_minutes, user.email_preference) == ("Keep Me", 60, "immediately")
 
 
 def test_login_throttled_on_the_eleventh_failure(client, make_user, auth):

@@ -4,7 +4,17 @@ from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from lms.models.user import EMAIL_PREFERENCES
 
@@ -86,8 +96,11 @@ class ProfileForm(FlaskForm):
     )  # fmt: skip
     profile_visible = BooleanField("Show me in course people lists so peers can find and connect with me")
     weekly_goal_minutes = IntegerField(
-        "Weekly learning goal (minutes)", validators=[DataRequired(), NumberRange(min=5, max=3000)], default=60
-    )
+        "Weekly learning goal (minutes)", default=60,
+        # InputRequired, not DataRequired: 0 is an answer, to be told the range rather than "required".
+        validators=[InputRequired(message="Enter your weekly goal in minutes."),
+                    NumberRange(min=5, max=3000, message="Choose between 5 and 3000 minutes.")],
+    )  # fmt: skip
     email_preference = SelectField(
         "E-mail me about replies and mentions",
         choices=[(p, {"immediately": "Immediately", "daily": "Daily digest", "weekly": "Weekly digest",
