@@ -1,5 +1,7 @@
 """Security headers on every response, and input that no database can store made harmless at the door."""
 
+import re
+
 from flask import Request, abort, request
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
@@ -12,6 +14,14 @@ CONTENT_SECURITY_POLICY = (
 )
 # Every id column is a 32-bit integer on PostgreSQL: a larger id in a URL is simply not found.
 MAX_ID = 2**31 - 1
+# Whitespace, and the invisible characters that str.strip() keeps (zero-width spaces and joiners, word joiner,
+# byte-order mark): a title or post of only these would show as nothing.
+_BLANK_ENDS = re.compile(r"^[\s\u200b-\u200d\u2060\ufeff]+|[\s\u200b-\u200d\u2060\ufeff]+$")
+
+
+def trimmed(value):
+    """A form filter: text without blank or invisible characters at either end (other values as they are)."""
+    return _BLANK_ENDS.sub("", value) if isinstance(value, str) else value
 
 
 def whole_number(value, default=None, upper=MAX_ID):

@@ -34,7 +34,17 @@ def test_new_thread_form_prefills_the_lesson_and_rejects_bad_input(world, client
     assert response.status_code == 400
     text = response.get_data(as_text=True)
     assert "under 200 characters" in text and "under 20,000 characters" in text
+    # Only blank or invisible characters (zero-width spaces, a byte-order mark) would show as an empty post.
+    invisible = " \u200b\u200b\ufeff\u2060 "
+    response = client.post(world.url("new"), data={"title": invisible, "kind": "discussion", "lesson_id": "0",
+                                                   "body": "\u200b\u200c\u200d\n"})  # fmt: skip
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Please give your thread a title." in text and "Please write something first." in text
     assert db.session.scalar(select(func.count(Thread.id))) == 0
+    client.post(world.url("new"), data={"title": "\u200bRates?\u200b", "kind": "discussion", "lesson_id": "0",
+                                        "body": "Zero\u200bwidth inside stays."})  # fmt: skip
+    assert db.session.scalar(select(Thread.title)) == "Rates?"
 
 
 def test_reply_with_quote_prefills_a_blockquote_and_records_the_quoted_post(world, client, use):

@@ -17,13 +17,12 @@ from wtforms.validators import (
 )
 
 from lms.models.user import EMAIL_PREFERENCES
+from lms.security import trimmed
 
 MIN_PASSWORD = 10
 PASSWORD_LENGTH = Length(min=MIN_PASSWORD, max=1000, message=f"Use at least {MIN_PASSWORD} characters (and at most 1000).")
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 TIMEZONES = sorted(available_timezones() | {"UTC"})
 
 
@@ -39,7 +38,7 @@ def _no_control_characters(form, field):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", filters=[_strip], validators=[DataRequired(), Length(max=254)])
+    email = EmailField("E-mail", filters=[trimmed], validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
     remember = BooleanField("Keep me logged in on this device")
 
@@ -49,7 +48,7 @@ class RegisterForm(FlaskForm):
         "Display name", validators=[DataRequired(), Length(max=80), _no_control_characters],
         description="Shown to peers in discussions. You can change it later.",
     )  # fmt: skip
-    email = EmailField("E-mail", filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("E-mail", filters=[trimmed], validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(
         "Password", validators=[DataRequired(), PASSWORD_LENGTH],
         description=f"At least {MIN_PASSWORD} characters. A passphrase is easiest to remember.",
@@ -60,7 +59,7 @@ class RegisterForm(FlaskForm):
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField("E-mail", filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("E-mail", filters=[trimmed], validators=[DataRequired(), Email(), Length(max=254)])
 
 
 class ResetPasswordForm(FlaskForm):
@@ -90,7 +89,7 @@ class ProfileForm(FlaskForm):
     )  # fmt: skip
     timezone = SelectField("Time zone", choices=[(tz, tz) for tz in TIMEZONES], default="UTC")
     website = StringField(
-        "Website or LinkedIn", filters=[_strip],
+        "Website or LinkedIn", filters=[trimmed],
         validators=[Optional(), Length(max=300), URL(require_tld=True), _http_url_only],
         description="Shown only to peers you have connected with.",
     )  # fmt: skip

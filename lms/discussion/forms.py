@@ -5,6 +5,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringFi
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from lms.discussion.services import MAX_BODY, MAX_TITLE
+from lms.security import trimmed
 
 BODY_HELP = (
     "Markdown works: **bold**, lists, > quotes, `code`. "
@@ -16,10 +17,6 @@ ANONYMOUS_HELP = (
 )
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def _no_control_characters(form, field):
     if field.data and any(ord(ch) < 32 and ch not in "\r\n\t" for ch in field.data):
         raise ValidationError("Please remove control characters.")
@@ -27,7 +24,7 @@ def _no_control_characters(form, field):
 
 def _body_field(label="Your post"):
     return TextAreaField(
-        label, filters=[_strip], description=BODY_HELP,
+        label, filters=[trimmed], description=BODY_HELP,
         validators=[DataRequired("Please write something first."),
                     Length(max=MAX_BODY, message=f"Please keep it under {MAX_BODY:,} characters."),
                     _no_control_characters],
@@ -36,7 +33,7 @@ def _body_field(label="Your post"):
 
 class ThreadForm(FlaskForm):
     title = StringField(
-        "Title", filters=[_strip],
+        "Title", filters=[trimmed],
         validators=[DataRequired("Please give your thread a title."),
                     Length(max=MAX_TITLE, message=f"Please keep the title under {MAX_TITLE} characters."),
                     _no_control_characters],
@@ -62,7 +59,7 @@ class ReplyForm(FlaskForm):
 
 class EditPostForm(FlaskForm):
     title = StringField(
-        "Title", filters=[_strip],
+        "Title", filters=[trimmed],
         validators=[Optional(), Length(max=MAX_TITLE, message=f"Please keep the title under {MAX_TITLE} characters."),
                     _no_control_characters],
     )  # fmt: skip
@@ -71,7 +68,7 @@ class EditPostForm(FlaskForm):
 
 class ReasonForm(FlaskForm):
     reason = StringField(
-        "Reason", filters=[_strip],
+        "Reason", filters=[trimmed],
         validators=[DataRequired("Please say why — the author and readers will see it."),
                     Length(max=300, message="Please keep the reason under 300 characters."), _no_control_characters],
     )  # fmt: skip
@@ -79,7 +76,7 @@ class ReasonForm(FlaskForm):
 
 class ReportForm(FlaskForm):
     reason = TextAreaField(
-        "What is wrong with this post?", filters=[_strip],
+        "What is wrong with this post?", filters=[trimmed],
         description="Only course staff see your report.",
         validators=[DataRequired("Please tell the moderators what is wrong."),
                     Length(max=500, message="Please keep it under 500 characters."), _no_control_characters],
@@ -94,4 +91,4 @@ class MoveForm(FlaskForm):
 
 
 class ResolveForm(FlaskForm):
-    resolution = StringField("Note (optional)", filters=[_strip], validators=[Optional(), Length(max=300)])
+    resolution = StringField("Note (optional)", filters=[trimmed], validators=[Optional(), Length(max=300)])

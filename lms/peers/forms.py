@@ -5,22 +5,19 @@ from wtforms import FieldList, Form, FormField, IntegerField, RadioField, Select
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from lms.auth.forms import ButtonForm  # noqa: F401  (re-exported for the peers views)
+from lms.security import trimmed
 
 MAX_TEXT = 20000
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class CriterionForm(Form):
     """One rubric row, nested in AssignmentForm (which carries the CSRF token)."""
 
-    title = StringField("Criterion", filters=[_strip], validators=[Optional(), Length(max=120)])
-    level_1 = StringField("1 — needs work", filters=[_strip], validators=[Optional(), Length(max=300)])
-    level_2 = StringField("2 — getting there", filters=[_strip], validators=[Optional(), Length(max=300)])
-    level_3 = StringField("3 — good", filters=[_strip], validators=[Optional(), Length(max=300)])
-    level_4 = StringField("4 — excellent", filters=[_strip], validators=[Optional(), Length(max=300)])
+    title = StringField("Criterion", filters=[trimmed], validators=[Optional(), Length(max=120)])
+    level_1 = StringField("1 — needs work", filters=[trimmed], validators=[Optional(), Length(max=300)])
+    level_2 = StringField("2 — getting there", filters=[trimmed], validators=[Optional(), Length(max=300)])
+    level_3 = StringField("3 — good", filters=[trimmed], validators=[Optional(), Length(max=300)])
+    level_4 = StringField("4 — excellent", filters=[trimmed], validators=[Optional(), Length(max=300)])
 
     def is_blank(self):
         return not any((self.title.data, self.level_1.data, self.level_2.data, self.level_3.data, self.level_4.data))
@@ -28,7 +25,7 @@ class CriterionForm(Form):
 
 class AssignmentForm(FlaskForm):
     prompt = TextAreaField(
-        "Prompt", filters=[_strip], validators=[DataRequired(), Length(max=MAX_TEXT)],
+        "Prompt", filters=[trimmed], validators=[DataRequired(), Length(max=MAX_TEXT)],
         description='Markdown. What should learners practise? E.g. "Write the e-mail you would send a client '
                     'who asks for a 30% discount."',
     )  # fmt: skip
@@ -60,7 +57,7 @@ class AssignmentForm(FlaskForm):
 
 class SubmissionForm(FlaskForm):
     body = TextAreaField(
-        "Your response", filters=[_strip], validators=[DataRequired(message="Write your response first."),
+        "Your response", filters=[trimmed], validators=[DataRequired(message="Write your response first."),
                                                        Length(max=MAX_TEXT)],
         description="Markdown. You can save a draft and come back; once a peer starts reviewing it, it is final.",
     )  # fmt: skip
@@ -70,7 +67,7 @@ class ReviewForm(FlaskForm):
     """Scores per criterion are added as criterion_<id> RadioFields by review_form_for()."""
 
     comment = TextAreaField(
-        "Written feedback", filters=[_strip],
+        "Written feedback", filters=[trimmed],
         validators=[DataRequired(message="Write a few sentences of feedback."), Length(min=20, max=MAX_TEXT,
                     message="Write at least 20 characters: what works, and one thing to try next time.")],
         description="Be specific and kind: what works, and one thing to try next time. The author will not see your name.",
@@ -95,12 +92,12 @@ def review_form_for(assignment, **kwargs):
 
 
 class ReplyForm(FlaskForm):
-    reply = TextAreaField("Reply to this reviewer (once)", filters=[_strip],
+    reply = TextAreaField("Reply to this reviewer (once)", filters=[trimmed],
                           validators=[DataRequired(message="Write your reply first."), Length(max=2000)])  # fmt: skip
 
 
 class HideForm(FlaskForm):
-    reason = StringField("Reason for hiding", filters=[_strip],
+    reason = StringField("Reason for hiding", filters=[trimmed],
                          validators=[DataRequired(message="Say why it is hidden."), Length(max=300)])  # fmt: skip
 
 
@@ -110,22 +107,22 @@ class CourseReviewForm(FlaskForm):
         validators=[InputRequired(message="Choose a rating from 1 to 5.")],
     )  # fmt: skip
     text = TextAreaField(
-        "Your review", filters=[_strip], validators=[Optional(), Length(max=2000)],
+        "Your review", filters=[trimmed], validators=[Optional(), Length(max=2000)],
         description="Optional. What helped you most, and who would you recommend it to?",
     )  # fmt: skip
 
 
 class InstructorReplyForm(FlaskForm):
-    reply = TextAreaField("Public reply", filters=[_strip], validators=[Optional(), Length(max=2000)])
+    reply = TextAreaField("Public reply", filters=[trimmed], validators=[Optional(), Length(max=2000)])
 
 
 class WishForm(FlaskForm):
     title = StringField(
-        "Course you need", filters=[_strip], validators=[DataRequired(), Length(min=5, max=160)],
+        "Course you need", filters=[trimmed], validators=[DataRequired(), Length(min=5, max=160)],
         description='E.g. "Handling scope creep with agencies".',
     )  # fmt: skip
     why = TextAreaField(
-        "Why you need it", filters=[_strip], validators=[DataRequired(), Length(min=10, max=1000)],
+        "Why you need it", filters=[trimmed], validators=[DataRequired(), Length(min=10, max=1000)],
         description="A sentence or two about the situation it would help with.",
     )  # fmt: skip
 

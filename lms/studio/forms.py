@@ -19,10 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from lms.models.course import ENROLMENT_POLICIES, LEVELS
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+from lms.security import trimmed
 
 
 def _lower(value):
@@ -33,7 +30,7 @@ CAPACITY_MESSAGE = "Enter at least 1, or leave it blank for no limit."
 
 
 class CourseForm(FlaskForm):
-    title = StringField("Title", filters=[_strip], validators=[DataRequired(), Length(max=160)])
+    title = StringField("Title", filters=[trimmed], validators=[DataRequired(), Length(max=160)])
     slug = StringField(
         "URL name", filters=[_lower],
         validators=[Optional(), Length(max=80), Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
@@ -41,7 +38,7 @@ class CourseForm(FlaskForm):
         description="Part of the course address. Leave blank to derive it from the title. Fixed once published.",
     )  # fmt: skip
     summary = StringField(
-        "Summary", filters=[_strip], validators=[Optional(), Length(max=300)],
+        "Summary", filters=[trimmed], validators=[Optional(), Length(max=300)],
         description="One or two sentences for the catalog card.",
     )  # fmt: skip
     description = TextAreaField("Description", validators=[Optional(), Length(max=20000)],
@@ -50,12 +47,12 @@ class CourseForm(FlaskForm):
                              description="What learners will be able to do, one per line.")  # fmt: skip
     level = SelectField("Level", choices=[(level, level.capitalize()) for level in LEVELS])
     skills = StringField(
-        "Skills", filters=[_strip], validators=[Optional(), Length(max=300)],
+        "Skills", filters=[trimmed], validators=[Optional(), Length(max=300)],
         description='Comma-separated, e.g. "negotiation, client communication".',
     )  # fmt: skip
     cover_image = FileField("Cover image", description="PNG, JPEG, GIF or WebP.")
     cover_alt = StringField(
-        "Cover description (alt text)", filters=[_strip], validators=[Optional(), Length(max=300)],
+        "Cover description (alt text)", filters=[trimmed], validators=[Optional(), Length(max=300)],
         description="What the image shows, for people who cannot see it. Required with a cover.",
     )  # fmt: skip
     remove_cover = BooleanField("Remove the current cover image")
@@ -90,13 +87,13 @@ class StatusForm(FlaskForm):
 
 
 class StaffForm(FlaskForm):
-    email = EmailField("E-mail of the co-instructor", filters=[_strip],
+    email = EmailField("E-mail of the co-instructor", filters=[trimmed],
                        validators=[DataRequired(), Email(), Length(max=254)])  # fmt: skip
 
 
 class ModuleForm(FlaskForm):
-    title = StringField("Title", filters=[_strip], validators=[DataRequired(), Length(max=160)])
-    summary = TextAreaField("Summary", filters=[_strip], validators=[Optional(), Length(max=500)])
+    title = StringField("Title", filters=[trimmed], validators=[DataRequired(), Length(max=160)])
+    summary = TextAreaField("Summary", filters=[trimmed], validators=[Optional(), Length(max=500)])
     drip_days = IntegerField(
         "Opens this many days after enrolment", validators=[Optional(), NumberRange(min=0, max=3650)],
         description="Leave blank (and the date too) to open the module at enrolment.",
@@ -110,7 +107,7 @@ class ModuleForm(FlaskForm):
 
 
 class LessonForm(FlaskForm):
-    title = StringField("Title", filters=[_strip], validators=[DataRequired(), Length(max=160)])
+    title = StringField("Title", filters=[trimmed], validators=[DataRequired(), Length(max=160)])
     module_id = SelectField("Module", coerce=int)
     body = TextAreaField("Lesson text", validators=[Optional(), Length(max=100000)],
                          description="Markdown: headings, lists, links, tables, ``` code blocks ```.")  # fmt: skip
@@ -120,7 +117,7 @@ class LessonForm(FlaskForm):
     )  # fmt: skip
     video_file = FileField("Upload a video", description="MP4 or WebM.")
     video_embed = StringField(
-        "Or embed a video link", filters=[_strip], validators=[Optional(), Length(max=300)],
+        "Or embed a video link", filters=[trimmed], validators=[Optional(), Length(max=300)],
         description="A YouTube or Vimeo link. Other sites cannot be embedded.",
     )  # fmt: skip
     remove_video = BooleanField("Remove the current video")
@@ -133,13 +130,13 @@ class ChoiceForm(FlaskForm):
     class Meta:
         csrf = False  # part of QuestionForm, which carries the token
 
-    text = StringField("Choice", filters=[_strip], validators=[Optional(), Length(max=500)])
+    text = StringField("Choice", filters=[trimmed], validators=[Optional(), Length(max=500)])
     is_correct = BooleanField("Correct")
-    feedback = StringField("Feedback when chosen", filters=[_strip], validators=[Optional(), Length(max=1000)])
+    feedback = StringField("Feedback when chosen", filters=[trimmed], validators=[Optional(), Length(max=1000)])
 
 
 class QuestionForm(FlaskForm):
-    prompt = TextAreaField("Question", filters=[_strip], validators=[DataRequired(), Length(max=1000)])
+    prompt = TextAreaField("Question", filters=[trimmed], validators=[DataRequired(), Length(max=1000)])
     kind = SelectField("Answer type", choices=[("single", "One correct choice"),
                                                ("multiple", "Several correct choices")])  # fmt: skip
     choices = FieldList(FormField(ChoiceForm), min_entries=5, max_entries=8)
