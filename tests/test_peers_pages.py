@@ -122,6 +122,27 @@ def test_learners_submit_and_review_over_http(world, client, login):
     assert services.reviews_given(w["a"], w["assignment"]) == 1
 
 
+def test_the_lesson_offers_mark_as_done_only_once_the_practice_task_allows_it(world, client, login, make_user):
+    """Until the practice response is in and enough peers are reviewed, the lesson says what is left and links
+    to the task, instead of a "Mark as done" button that could only be refused."""
+    course, lesson, assignment = world["course"], world["lesson"], world["assignment"]
+    lesson_url = f"/learn/{course.slug}/lessons/{lesson.id}"
+    login(world["a"])
+    page = client.get(lesson_url).get_data(as_text=True)
+    assert "Mark as done" not in page
+    assert "Submit your practice response and review 2 peers to finish this lesson." in page
+    assert 'href="#practice-panel-title"' in page and 'id="practice-panel-title"' in page
+    submit(world["a"], assignment)
+    assert "Review 2 more peers to finish this lesson." in client.get(lesson_url).get_data(as_text=True)
+    (c,) = learners(make_user, course, 1, prefix="third")
+    for peer in (world["b"], c):
+        submit(peer, assignment)
+        review_once(world["a"], assignment)
+    page = client.get(lesson_url).get_data(as_text=True)
+    assert "Mark as done" in page and "to finish this lesson" not in page
+    assert client.post(f"{lesson_url}/done").status_code == 302
+
+
 def test_people_list_visibility_search_block_and_queries(world, client, login, make_user, count_queries):
     course = world["course"]
     viewer = world["a"]
