@@ -309,6 +309,25 @@ def test_course_reviews_after_half_and_moderation(world, client, login):
     assert feedback.course_reviews_summary(course, world["b"])["own"] is False
     db.session.refresh(review)
     assert review.instructor_reply == "Thanks, Lea!" and review.hidden_reason == "Spam"
+    # Its author is told, and still reads it with the reason, on the reviews page and where they edit it.
+    told = db.session.scalar(select(Notification).where(Notification.user_id == a.id, Notification.kind == "moderation"))
+    assert told.message == f"A moderator hid your review of {course.title}: Spam"
+    client.post("/auth/logout")
+    login(a)
+    page = client.get(f"/courses/{course.slug}/reviews").get_data(as_text=True)
+    assert "A moderator hid your review from other learners: Spam." in page and "Even better." in page
+    assert "No reviews are shown to learners yet." in page
+    assert "A moderator hid this review" in client.get(f"/courses/{course.slug}/reviews/mine").get_data(as_text=True)
+    client.post("/auth/logout")
+    login(world["b"])
+    page = client.get(f"/courses/{course.slug}/reviews").get_data(as_text=True)
+    assert "Even better." not in page and "Spam" not in page and "No reviews yet." in page
+    client.post("/auth/logout")
+    login(world["owner"])
+    client.post(f"/courses/{course.slug}/reviews/{review.id}/unhide")
+    messages = db.session.scalars(select(Notification.message).where(Notification.user_id == a.id)
+                                  .order_by(Notification.id)).all()  # fmt: skip
+    assert messages[-1] == f"Your review of {course.title} is shown again."
 
 
 def test_a_review_is_labelled_edited_only_after_its_author_changes_it(world, client, login):

@@ -86,15 +86,24 @@ def reply_to_course_review(review, staff, text):
 
 
 def hide_course_review(review, staff, reason):
+    """Hidden from everyone but its author and the course staff; the author is told why."""
+    course = db.session.get(Course, review.course_id)
     review.hidden_at = utcnow()
     review.hidden_reason = reason
-    audit(staff, "course_review.hide", target=review, course=db.session.get(Course, review.course_id), detail=reason)
+    audit(staff, "course_review.hide", target=review, course=course, detail=reason)
+    if review.user_id != staff.id:
+        notify(review.user, "moderation", f"A moderator hid your review of {course.title}: {reason}",
+               url_for("peers.course_reviews", slug=course.slug))  # fmt: skip
 
 
 def unhide_course_review(review, staff):
+    course = db.session.get(Course, review.course_id)
     review.hidden_at = None
     review.hidden_reason = ""
-    audit(staff, "course_review.unhide", target=review, course=db.session.get(Course, review.course_id))
+    audit(staff, "course_review.unhide", target=review, course=course)
+    if review.user_id != staff.id:
+        notify(review.user, "moderation", f"Your review of {course.title} is shown again.",
+               url_for("peers.course_reviews", slug=course.slug))  # fmt: skip
 
 
 def visible_reviews_query(course, *, include_hidden=False):

@@ -27,9 +27,11 @@ def course_reviews(slug):
     pagination = db.paginate(feedback.visible_reviews_query(course, include_hidden=staff),
                              page=query_int("page", 1), per_page=20, error_out=False)  # fmt: skip
     summary = feedback.course_reviews_summary(course, current_user, recent=0)
+    # Its author still reads a review the staff hid (with the reason): the list shows visible ones only.
+    own = feedback.own_course_review(course, current_user) if summary["own"] and not staff else None
     return render_template("peers/course_reviews.html", course=course, pagination=pagination, summary=summary,
-                           is_staff=staff, reply_form=InstructorReplyForm(), hide_form=HideForm(),
-                           button_form=ButtonForm())  # fmt: skip
+                           is_staff=staff, own_hidden=own if own is not None and own.hidden_at else None,
+                           reply_form=InstructorReplyForm(), hide_form=HideForm(), button_form=ButtonForm())  # fmt: skip
 
 
 @bp.route("/courses/<slug>/reviews/mine", methods=["GET", "POST"])
