@@ -219,6 +219,30 @@ def test_approval_request_approved_and_told(client, login, owner, learner, outbo
     assert audited == "enrolment.approve"
 
 
+def test_a_request_left_pending_when_enrolment_opens_becomes_an_ordinary_enrolment(client, login, owner, learner):
+    """Staff switched the course from approval to a key, then to open: the learner is not stuck behind a request
+    nobody will decide, but enrols the new way, from the same row."""
+    course = make_course(owner, policy="approval")
+    login(learner)
+    client.post(f"/courses/{course.slug}/enrol")
+    enrolment = enrolment_of(learner, course)
+    assert enrolment.status == "pending"
+    course.enrolment_policy = "key"
+    course.enrolment_key_hash = generate_password_hash("open-sesame")
+    db.session.commit()
+    page = client.get(f"/courses/{course.slug}").text
+    assert "Your request to join is <strong>pending</strong>" not in page and 'name="key"' in page
+    assert client.post(f"/courses/{course.slug}/enrol", data={"key": "wrong"}).status_code == 400
+    course.enrolment_policy = "open"
+    db.session.commit()
+    page = client.get(f"/courses/{course.slug}").text
+    assert "pending" not in page and ">Enrol" in page
+    response = client.post(f"/courses/{course.slug}/enrol", follow_redirects=True)
+    assert f"You are enrolled in {course.title}" in response.text
+    db.session.refresh(enrolment)
+    assert enrolment.status == "active" and count_rows(learner, course) == 1
+
+
 def test_approval_request_declined_and_told(client, login, owner, learner, outbox):
     course = make_course(owner, policy="approval")
     login(learner)

@@ -103,6 +103,13 @@ def _course_url(course):
     return page_path("enrolment.course_page", slug=course.slug)
 
 
+def still_current(course, enrolment):
+    """Whether an enrolment in a current state still stands. A request to join waits for the staff only while
+    the course asks for approval: once they open enrolment (or ask for a key) the learner enrols the new way,
+    reusing the row, instead of waiting on a request nobody will decide."""
+    return enrolment.status in CURRENT_STATES and (enrolment.status != "pending" or course.enrolment_policy == "approval")
+
+
 def enrol_learner(course, user, key=None):
     """Enrol, request to join or join the waitlist; returns the Enrolment (status active/pending/waitlisted).
 
@@ -112,7 +119,7 @@ def enrol_learner(course, user, key=None):
     if course.status != "published":
         raise EnrolmentError("This course is not open for enrolment.")
     existing = find_enrolment(course, user)
-    if existing is not None and existing.status in CURRENT_STATES:
+    if existing is not None and still_current(course, existing):
         return existing
     if existing is not None and existing.status == "removed":
         raise EnrolmentError("The course staff removed you from this course. Please contact them to rejoin.")
@@ -130,7 +137,7 @@ def enrol_learner(course, user, key=None):
         .where(Enrolment.course_id == course.id, Enrolment.user_id == user.id)
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
-    if enrolment is not None and enrolment.status in CURRENT_STATES:
+    if enrolment is not None and still_current(course, enrolment):
         return enrolment
     if enrolment is None:
         enrolment = Enrolment(course_id=course.id, user_id=user.id)

@@ -78,7 +78,7 @@ ENROL_FORM_ACTIONS = ("enrol", "key", "request", "waitlist")
 
 def choose_action(course, enrolment, is_staff):
     """Which call to action this visitor gets on the course page."""
-    if enrolment is not None and enrolment.status in ("active", "pending", "waitlisted"):
+    if enrolment is not None and services.still_current(course, enrolment):
         return {"active": "continue", "pending": "pending", "waitlisted": "waitlisted"}[enrolment.status]
     if is_staff:
         return "staff"
