@@ -31,7 +31,9 @@ def nav_links(user):
             continue
         if needs == "login" and not user.is_authenticated:
             continue
-        if needs == "instructor" and not (user.is_authenticated and user.is_instructor):
+        # Instructors, and anyone on a course's staff (a co-instructor keeps the learner role).
+        teaches = user.is_authenticated and (user.is_instructor or getattr(user, "teaches", False))
+        if needs == "instructor" and not teaches:
             continue
         if needs == "admin" and not (user.is_authenticated and user.is_admin):
             continue

@@ -52,9 +52,11 @@ def test_owner_sees_every_studio_page(client, login, setup):
 def test_co_instructor_can_edit_but_not_manage_staff(client, login, make_user, setup):
     owner, course = setup
     helper = make_user("helper@example.com", "Hank Helper")  # a learner account can co-teach
+    login(helper)
+    assert 'href="/studio/"' not in client.get("/").get_data(as_text=True), "no Studio link for a learner"
     db.session.add(CourseStaff(course_id=course.id, user_id=helper.id, role="instructor"))
     db.session.commit()
-    login(helper)
+    assert 'href="/studio/"' in client.get("/").get_data(as_text=True), "the header leads a co-instructor there"
     for url in studio_urls(course):
         assert client.get(url).status_code == 200, url
     assert "Client calls" in client.get("/studio/").get_data(as_text=True)

@@ -11,9 +11,10 @@ from lms.models.user import UserTraits
 
 
 class SignedInUser(UserTraits, UserMixin):
-    """Who is signed in, as current_user: the users row's columns (all but the password hash) and the bell's
-    unread count, as plain read-only values. The ORM User is not loaded for every request: reading the row
-    through the session's connection costs a third of what the session's ORM load does (lms/database.rows).
+    """Who is signed in, as current_user: the users row's columns (all but the password hash), the bell's
+    unread count and whether they teach (are on any course's staff), as plain read-only values. The ORM User
+    is not loaded for every request: reading the row through the session's connection costs a third of what
+    the session's ORM load does (lms/database.rows).
 
     To change the signed-in user, or to link a new row to them, take current_account(): writing to this
     object raises, so a change can't be lost on a copy the database never sees."""
@@ -39,8 +40,9 @@ def current_account():
 @cache
 def _signed_in_user_statement():
     """Built once: every request runs it, and a reused statement skips construction and cache-key work.
-    The bell's unread count rides along with the user: one query per page instead of two."""
-    from lms.models import Notification, User
+    The bell's unread count rides along with the user: one query per page instead of two. So does whether they
+    are on any course's staff: a learner made co-instructor needs the header's Studio link too."""
+    from lms.models import CourseStaff, Notification, User
 
     unread = (
         select(func.count(Notification.id))
@@ -48,8 +50,11 @@ def _signed_in_user_statement():
         .correlate(User)
         .scalar_subquery()
     )
+    teaches = select(CourseStaff.user_id).where(CourseStaff.user_id == User.id).correlate(User).exists()
     columns = [column for column in User.__table__.c if column.key != "password_hash"]
-    return select(*columns, unread.label("unread_notifications")).where(User.session_token == bindparam("token"))
+    return select(*columns, unread.label("unread_notifications"), teaches.label("teaches")).where(
+        User.session_token == bindparam("token")
+    )
 
 
 @login_manager.user_loader
