@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.extensions import db
-from lms.models import User
+from lms.models import AuditEntry, User
 from tests.conftest import PASSWORD
 
 
@@ -111,6 +111,10 @@ def test_deactivated_account_cannot_log_in_and_its_sessions_end(app, client, mak
     login(admin)
     assert client.post(f"/admin/users/{user.id}/deactivate").status_code == 302
     assert other.get("/auth/profile").status_code == 302, "the deactivated user's session ended"
+    again = client.post(f"/admin/users/{user.id}/deactivate", follow_redirects=True)  # a second click
+    assert f"{user.display_name} is already deactivated." in again.text
+    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.target_id == user.id)).all()
+    assert actions == ["user.deactivate"], "one deactivation, logged once"
     auth.logout()
     response = auth.login("lena@example.com", PASSWORD)
     assert "deactivated" in response.get_data(as_text=True)

@@ -67,6 +67,9 @@ def deactivate(user_id):
     if user.id == current_user.id:
         flash("You cannot deactivate your own account.", "error")
         return redirect(url_for("admin.users"))
+    if not user.active:  # a second click, or a tab opened before: nothing to do, nothing to log
+        flash(f"{user.display_name} is already deactivated.", "info")
+        return redirect(url_for("admin.users"))
     accounts.deactivate(user)
     audit(current_user, "user.deactivate", target=user, detail=user.email)
     db.session.commit()
@@ -80,6 +83,9 @@ def reactivate(user_id):
     user = db.get_or_404(User, user_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
+    if user.active:
+        flash(f"{user.display_name} can already log in.", "info")
+        return redirect(url_for("admin.users"))
     accounts.reactivate(user)
     audit(current_user, "user.reactivate", target=user, detail=user.email)
     db.session.commit()
