@@ -1,14 +1,15 @@
 """Course full-text search: the database's own engine (SQLite FTS5 or PostgreSQL tsvector + GIN).
 
 Both databases keep a separate `course_search` index, one row per course (title, summary, description
-and skills), maintained by triggers on `courses` and `course_skills`, so no service has to remember to
-update it and bulk deletes (tests, admin clean-ups) cannot leave stale rows:
+with the outcomes ("what you will be able to do"), and skills), maintained by triggers on `courses` and
+`course_skills`, so no service has to remember to update it and bulk deletes (tests, admin clean-ups)
+cannot leave stale rows:
 
 - SQLite: an FTS5 virtual table (rowid = course id) with its own copy of the text. It cannot be an
   external-content table over `courses` because the skills live in another table; the triggers rebuild
   a course's row when its text or skills change, and delete it with the course.
-- PostgreSQL: a plain table (course_id -> tsvector, weighted A title, B skills/summary, C description)
-  with a GIN index; the FK to courses (ON DELETE CASCADE) also empties it on TRUNCATE ... CASCADE. A
+- PostgreSQL: a plain table (course_id -> tsvector, weighted A title, B skills/summary, C description and
+  outcomes) with a GIN index; the FK to courses (ON DELETE CASCADE) also empties it on TRUNCATE ... CASCADE. A
   generated column on `courses` cannot see the skills in another table, hence the side table.
 
 `create_search_objects(connection)` is the one DDL function (registered on db.metadata "after_create";
@@ -31,13 +32,14 @@ SQLITE_DDL = [
     # Rebuild one course's row from the tables; inserts nothing when the course is gone.
     """CREATE TRIGGER IF NOT EXISTS course_search_ai AFTER INSERT ON courses BEGIN
            INSERT INTO course_search (rowid, title, summary, description, skills)
-           VALUES (new.id, new.title, new.summary, new.description_md,
+           VALUES (new.id, new.title, new.summary, new.description_md || char(10) || new.outcomes,
                    (SELECT coalesce(group_concat(name, ' '), '') FROM course_skills WHERE course_id = new.id));
        END""",
-    """CREATE TRIGGER IF NOT EXISTS course_search_au AFTER UPDATE OF title, summary, description_md ON courses BEGIN
+    """CREATE TRIGGER IF NOT EXISTS course_search_au AFTER UPDATE OF title, summary, description_md, outcomes ON courses
+       BEGIN
            DELETE FROM course_search WHERE rowid = old.id;
            INSERT INTO course_search (rowid, title, summary, description, skills)
-           VALUES (new.id, new.title, new.summary, new.description_md,
+           VALUES (new.id, new.title, new.summary, new.description_md || char(10) || new.outcomes,
                    (SELECT coalesce(group_concat(name, ' '), '') FROM course_skills WHERE course_id = new.id));
        END""",
     """CREATE TRIGGER IF NOT EXISTS course_search_ad AFTER DELETE ON courses BEGIN
@@ -46,14 +48,14 @@ SQLITE_DDL = [
     """CREATE TRIGGER IF NOT EXISTS course_search_skill_ai AFTER INSERT ON course_skills BEGIN
            DELETE FROM course_search WHERE rowid = new.course_id;
            INSERT INTO course_search (rowid, title, summary, description, skills)
-           SELECT c.id, c.title, c.summary, c.description_md,
+           SELECT c.id, c.title, c.summary, c.description_md || char(10) || c.outcomes,
                   (SELECT coalesce(group_concat(name, ' '), '') FROM course_skills WHERE course_id = c.id)
            FROM courses c WHERE c.id = new.course_id;
        END""",
     """CREATE TRIGGER IF NOT EXISTS course_search_skill_ad AFTER DELETE ON course_skills BEGIN
            DELETE FROM course_search WHERE rowid = old.course_id;
            INSERT INTO course_search (rowid, title, summary, description, skills)
-           SELECT c.id, c.title, c.summary, c.description_md,
+           SELECT c.id, c.title, c.summary, c.description_md || char(10) || c.outcomes,
                   (SELECT coalesce(group_concat(name, ' '), '') FROM course_skills WHERE course_id = c.id)
            FROM courses c WHERE c.id = old.course_id;
        END""",
@@ -72,7 +74,8 @@ POSTGRES_DDL = [
                   || setweight(to_tsvector('simple', coalesce(
                          (SELECT string_agg(s.name, ' ') FROM course_skills s WHERE s.course_id = c.id), '')), 'B')
                   || setweight(to_tsvector('simple', coalesce(c.summary, '')), 'B')
-                  || setweight(to_tsvector('simple', coalesce(c.description_md, '')), 'C')
+                  || setweight(to_tsvector('simple',
+                         coalesce(c.description_md, '') || ' ' || coalesce(c.outcomes, '')), 'C')
            FROM courses c WHERE c.id = cid
            ON CONFLICT (course_id) DO UPDATE SET document = EXCLUDED.document;
        END $$ LANGUAGE plpgsql""",
@@ -89,7 +92,7 @@ POSTGRES_DDL = [
        END $$ LANGUAGE plpgsql""",
     "DROP TRIGGER IF EXISTS course_search_course ON courses",
     # Only text columns: seat counting (enrolled_count updates under a row lock) never touches the index.
-    """CREATE TRIGGER course_search_course AFTER INSERT OR UPDATE OF title, summary, description_md ON courses
+    """CREATE TRIGGER course_search_course AFTER INSERT OR UPDATE OF title, summary, description_md, outcomes ON courses
        FOR EACH ROW EXECUTE FUNCTION course_search_course_trigger()""",
     "DROP TRIGGER IF EXISTS course_search_skill ON course_skills",
     """CREATE TRIGGER course_search_skill AFTER INSERT OR UPDATE OR DELETE ON course_skills
@@ -111,7 +114,7 @@ def create_search_objects(connection):
         if not existed:
             connection.exec_driver_sql(
                 "INSERT INTO course_search (rowid, title, summary, description, skills) "
-                "SELECT c.id, c.title, c.summary, c.description_md, "
+                "SELECT c.id, c.title, c.summary, c.description_md || char(10) || c.outcomes, "
                 "(SELECT coalesce(group_concat(name, ' '), '') FROM course_skills WHERE course_id = c.id) "
                 "FROM courses c"
             )

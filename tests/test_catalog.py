@@ -82,6 +82,9 @@ def test_search_covers_skills_and_follows_skill_edits(client, five_courses):
     relationships.title = "Keeping clients for years"
     db.session.commit()
     assert titles_in(client.get("/courses/?q=keeping years").text) == ["Keeping clients for years"]
+    relationships.outcomes = "Run a quarterly check-in call\nSpot churn early"
+    db.session.commit()
+    assert titles_in(client.get("/courses/?q=churn").text) == ["Keeping clients for years"]
 
 
 def test_search_only_lists_published_courses(client, owner, five_courses):
@@ -289,3 +292,5 @@ def test_search_on_the_demo_catalog(client, make_user):
     assert titles_in(client.get("/courses/?q=negotiat").text)[0] == "Negotiating rates and scope"
     assert titles_in(client.get("/courses/?q=Feedback!").text)[0] == "Giving and receiving feedback"
     assert "Saying no to clients" not in client.get("/courses/?q=saying").text  # a draft
+    # The search box's own example: only the Negotiating course's outcomes ("what you will be able to do") say it.
+    assert titles_in(client.get("/courses/?q=scope+creep").text) == ["Negotiating rates and scope"]
