@@ -74,6 +74,27 @@ def test_anonymous_posts_hide_the_name_from_peers_but_not_from_staff(world, clie
     assert "You" in own and "(anonymous to peers)" in own
 
 
+def test_quoting_an_anonymous_post_never_writes_its_author_into_the_reply(world, client, use):
+    """A quote's header becomes part of the new post, which every reader sees: it names the author as peers see
+    them, whoever quotes (staff know the name; the author sees "You"). The anonymous author quoting themselves
+    replies anonymously by default, as from the thread page."""
+    thread = world.thread(title="A client story", body="They never paid.", anonymous=True)
+    quote_url = world.thread_url(thread, f"/reply?quote={thread.first_post_id}")
+    for quoter in (world.instructor, world.tom, world.maya):
+        use(quoter)
+        form = client.get(quote_url).get_data(as_text=True)
+        body = re.search(r'<textarea[^>]*name="body"[^>]*>(.*?)</textarea>', form, re.S).group(1)
+        assert body.strip().startswith("&gt; **Anonymous peer** wrote:") and "Maya" not in body, quoter.display_name
+    assert re.search(r'<input[^>]*checked[^>]*name="anonymous"|<input[^>]*name="anonymous"[^>]*checked', form)
+    use(world.tom)
+    assert not re.search(r'name="anonymous"[^>]*checked', client.get(quote_url).get_data(as_text=True))
+    use(world.instructor)
+    client.post(world.thread_url(thread, "/reply"), data={"body": "> **Anonymous peer** wrote:\n>\n> They never paid.\n\nSorry!",
+                                                          "quoted_post_id": str(thread.first_post_id)})  # fmt: skip
+    use(world.tom)
+    assert "Maya Lindqvist" not in client.get(world.thread_url(thread)).get_data(as_text=True)
+
+
 def test_edit_shows_edited_and_delete_keeps_replies(world, client, use):
     thread = world.thread()
     reply = world.reply(thread, body="First version")

@@ -54,6 +54,14 @@ def byline(author, anonymous, viewer):
     return Byline(ANONYMOUS_LABEL, None)
 
 
+def label_for_everyone(author, anonymous):
+    """How a post's author is named where every reader sees the same words: the header a quote writes into a
+    new post. Never the quoter's own view of it (staff know who wrote anonymously, an author sees "You")."""
+    if anonymous:
+        return ANONYMOUS_LABEL
+    return author.display_name if author is not None else "Former member"
+
+
 def staff_ids(course):
     """Course staff plus admins (who moderate everywhere): one query."""
     staff = select(CourseStaff.user_id).where(CourseStaff.course_id == course.id)

@@ -26,7 +26,7 @@ from lms.discussion.access import (
 from lms.discussion.forms import EditPostForm, ReplyForm, ReportForm, ThreadForm
 from lms.discussion.moderation import report_post
 from lms.discussion.moderation_views import add_moderation_routes
-from lms.discussion.people import byline
+from lms.discussion.people import byline, label_for_everyone
 from lms.extensions import db
 from lms.models.discussion import Post
 from lms.security import query_int, whole_number
@@ -168,8 +168,11 @@ def reply(slug, thread_id):
         if quoted.deleted_at or (quoted.hidden_at and not viewer.is_staff and quoted.author_id != viewer.user_id):
             quoted = None
     if request.method == "GET":
+        # Anonymous authors reply anonymously by default, as on the thread page, also when quoting themselves.
+        form.anonymous.data = any(item is not None and item.anonymous and item.author_id == viewer.user_id
+                                  for item in (thread, quoted))  # fmt: skip
         if quoted is not None:
-            form.body.data = services.quote_markdown(quoted, byline(quoted.author, quoted.anonymous, viewer).label)
+            form.body.data = services.quote_markdown(quoted, label_for_everyone(quoted.author, quoted.anonymous))
             form.quoted_post_id.data = str(quoted.id)
         return render_template("discussion/reply.html", course=course, thread=thread, form=form, quoted=quoted)
     if not form.validate_on_submit():
