@@ -16,8 +16,8 @@ def notify(user, kind, message, url="", *, email_subject=None):
     notification = Notification(user_id=user.id, kind=kind, message=message[:500], url=url[:500])
     db.session.add(notification)
     if user.email_preference == "immediately" and user.active:
-        link = _absolute(url)
-        settings = _absolute("/auth/profile")
+        link = absolute_url(url)
+        settings = absolute_url("/auth/profile")
         send_mail(user.email, email_subject or f"Sparetime: {message[:70]}",
                   f"{message}\n\n{link}\n\n--\nTo get these as a digest or not at all, change your e-mail "
                   f"preference: {settings}\n")  # fmt: skip
@@ -25,7 +25,7 @@ def notify(user, kind, message, url="", *, email_subject=None):
     return notification
 
 
-def _absolute(url):
+def absolute_url(url):
     """Links in e-mails: from the request when there is one, else PUBLIC_URL (e.g. from cron jobs)."""
     if not url or url.startswith("http"):
         return url

@@ -1,5 +1,7 @@
 """Following, @mentions, notifications and e-mail digests: each event reaches each person exactly once."""
 
+import re
+
 from sqlalchemy import select
 
 from lms.discussion.people import find_mentioned_members, link_mentions
@@ -97,7 +99,8 @@ def test_immediate_preference_mails_at_once(world, outbox):
     assert len(mails) == 1 and thread.title in mails[0]["Subject"]
 
 
-def test_digests_send_each_item_once_and_respect_never(world, runner, outbox):
+def test_digests_send_each_item_once_and_respect_never(app, world, runner, outbox):
+    app.config["PUBLIC_URL"] = "https://learn.example.com/"  # digests run from cron: no request to take it from
     world.maya.email_preference = "daily"
     world.tom.email_preference = "never"
     world.instructor.email_preference = "weekly"
@@ -112,7 +115,9 @@ def test_digests_send_each_item_once_and_respect_never(world, runner, outbox):
     mails = outbox()
     assert len(mails) == 1 and mails[0]["To"] == world.maya.email
     body = mails[0].get_content()
-    assert body.count("replied in") == 2 and "/auth/profile" in body
+    assert body.count("replied in") == 2 and "open your profile: https://learn.example.com/auth/profile" in body
+    links = re.findall(r"https?://\S+", body)
+    assert len(links) == 3 and all(link.startswith("https://learn.example.com/courses/") for link in links[:2]), links
     assert all(n.emailed_at for n in _notes(world.maya))
     runner.invoke(args=["send-digests", "daily"])
     assert len(outbox()) == 1  # nothing new: nothing sent twice

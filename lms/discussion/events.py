@@ -6,7 +6,6 @@ never the person who caused it, and only people who still take part in the cours
 
 from collections import defaultdict
 
-from flask import current_app
 from sqlalchemy import select, update
 
 from lms.database import utcnow
@@ -15,7 +14,7 @@ from lms.extensions import db
 from lms.mail import send_mail
 from lms.models import Notification, User
 from lms.models.discussion import BoardFollow, ThreadFollow
-from lms.notify import notify
+from lms.notify import absolute_url, notify
 
 
 def post_url(course, post):
@@ -129,21 +128,16 @@ def _digest_subject(frequency, count):
 
 
 def _digest_body(frequency, items):
-    base = _site_root()
+    """Digests go out from cron, outside any request: links start with LMS_PUBLIC_URL (lms.notify.absolute_url)."""
     lines = [f"Here is what happened since your last {frequency} digest:", ""]
     for item in items:
         lines.append(f"- {item.message}")
         if item.url:
-            lines.append(f"  {base}{item.url}")
+            lines.append(f"  {absolute_url(item.url)}")
     lines += [
         "",
         "You receive this digest because of your e-mail preference. To change it or stop these e-mails,",
-        f"open your profile: {base}{path_for('auth.profile')}",
+        f"open your profile: {absolute_url(path_for('auth.profile'))}",
     ]
     return "\n".join(lines) + "\n"
-
-
-def _site_root():
-    server = current_app.config.get("SERVER_NAME") or "localhost:5000"
-    return f"{current_app.config.get('PREFERRED_URL_SCHEME', 'http')}://{server}"
 
