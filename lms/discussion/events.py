@@ -140,4 +140,3 @@ def _digest_body(frequency, items):
         f"open your profile: {absolute_url(path_for('auth.profile'))}",
     ]
     return "\n".join(lines) + "\n"
-
