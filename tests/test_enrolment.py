@@ -1,6 +1,6 @@
 """Enrolment rules through the pages: open, key, approval, windows, capacity and waitlist, withdraw."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -134,6 +134,19 @@ def test_window_not_yet_open(client, login, owner, learner):
     response = client.post(f"/courses/{course.slug}/enrol", follow_redirects=True)
     assert f"Enrolment opens on {course.enrol_opens_at.strftime('%d %b %Y')}" in response.text
     assert enrolment_of(learner, course) is None
+
+
+def test_the_enrolment_window_is_shown_in_the_readers_time_zone(client, login, owner, learner):
+    course = make_course(owner)
+    course.enrol_opens_at, course.enrol_closes_at = datetime(2099, 12, 1, 6, 0), datetime(2099, 12, 20, 7, 30)
+    learner.timezone = "America/Los_Angeles"
+    db.session.commit()
+    assert "Enrolment opens on 01 Dec 2099, 06:00 (UTC)." in client.get(f"/courses/{course.slug}").text
+    login(learner)
+    page = client.get(f"/courses/{course.slug}").text
+    assert "Enrolment opens on 30 Nov 2099, 22:00 (America/Los_Angeles)." in page
+    response = client.post(f"/courses/{course.slug}/enrol", follow_redirects=True)
+    assert "Enrolment opens on 30 Nov 2099, 22:00 (America/Los_Angeles)." in response.text
 
 
 def test_archived_course_refuses_new_learners(client, login, owner, learner, make_user):

@@ -100,6 +100,22 @@ def test_revoked_certificate_says_so(client, instructor, learner):
     assert "Verified certificate" not in page
 
 
+def test_a_certificate_shows_one_date_in_the_readers_time_zone(client, login, instructor, learner):
+    """Issued at 04:07 UTC on 29 October is still 28 October in Los Angeles: the certificate page and the
+    learner's list of certificates say the same date; a visitor without a time zone reads it in UTC."""
+    course = make_course(instructor)
+    enrol(learner, course)
+    cert = services.issue_certificate(learner.id, course.id)
+    cert.issued_at = datetime(2026, 10, 29, 4, 7)
+    learner.timezone = "America/Los_Angeles"
+    db.session.commit()
+    assert "29 October 2026" in client.get(f"/certificates/{cert.code}").get_data(as_text=True)
+    login(learner)
+    page = client.get(f"/certificates/{cert.code}").get_data(as_text=True)
+    assert "28 October 2026" in page and '<time datetime="2026-10-28">' in page
+    assert "28 Oct 2026" in client.get("/progress/certificates").get_data(as_text=True)
+
+
 def test_certificates_list_with_share_links(client, login, instructor, learner, make_user):
     course = make_course(instructor, title="Feedback")
     enrol(learner, course)

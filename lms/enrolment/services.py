@@ -34,7 +34,13 @@ class KeyThrottled(EnrolmentError):
 
 
 def format_date(value):
-    return value.strftime("%d %b %Y, %H:%M UTC") if value else ""
+    """An enrolment window's date and time in the viewer's time zone, named (as every date on the site is shown;
+    the studio's settings form converts these fields to and from its editor's zone the same way)."""
+    if not value:
+        return ""
+    from lms.templating import local_datetime, user_timezone
+
+    return f"{local_datetime(value)} ({user_timezone().key})"
 
 
 def window_problem(course, now=None):
