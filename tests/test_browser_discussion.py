@@ -139,3 +139,18 @@ def test_hostile_posts_never_run_script(live_server, page, course_with_learners,
     expect(page.get_by_text("result")).to_be_visible()
     page.wait_for_timeout(300)
     assert dialogs == []
+
+
+def test_board_filters_wait_for_apply_so_the_keyboard_can_browse_them(live_server, page, course_with_learners):
+    """Arrowing through the "Show" options must not reload the page (WCAG 3.2.2); Apply does."""
+    base, slug = live_server.url, course_with_learners
+    _log_in(page, base, "tom@example.com")
+    page.goto(f"{base}/courses/{slug}/discussion/")
+    show = page.get_by_label("Show")
+    show.focus()
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(300)  # time for a navigation that must not happen
+    assert "filter=" not in page.url
+    expect(show).to_be_focused()
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**/discussion/?filter=*")

@@ -9,11 +9,6 @@
       }
     });
   });
-  // Filters apply as soon as they change.
-  var filters = document.querySelector(".filter-bar");
-  if (filters) {
-    filters.querySelectorAll("select").forEach(function (select) {
-      select.addEventListener("change", function () { filters.submit(); });
-    });
-  }
+  // The board's filters apply with their Apply button only: applying on "change" reloaded the page as soon as
+  // a keyboard user pressed an arrow key in a select (WCAG 3.2.2, on input).
 })();
