@@ -560,4 +560,8 @@ def test_learner_journey_without_javascript(live_server, browser):
 
     page.goto(f"{base}/learn/{slug}/")
     expect(page.get_by_text("2 of 4 lessons done")).to_be_visible()
+    # On a phone the menu is simply open: no Menu button that could do nothing without JavaScript.
+    page.set_viewport_size(PHONE)
+    expect(page.locator("#site-nav").get_by_role("link", name="Courses")).to_be_visible()
+    expect(page.locator(".nav-toggle")).to_be_hidden()
     context.close()
