@@ -21,12 +21,20 @@ def configure_engine_events():
         module = type(dbapi_connection).__module__
         if not module.startswith("sqlite3"):
             return
+        # SQLite's own lower() folds ASCII letters only; PostgreSQL's, like Python's, folds every letter. The
+        # statements that compare lower(name) with Python's str.lower() (@mentions, e-mail look-ups, people and
+        # roster search) then missed "Ölga" on SQLite. No index is built on lower(), so replacing it is safe.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
 
 
 # A pooled connection idle longer than this is checked before use; see ping_when_idle.

@@ -48,6 +48,20 @@ def test_mentions_link_members_only_and_leave_others_plain(world):
     assert "@OlgaOutsider" in linked and "`@TomOkafor`" in linked and "mail@TomOkafor.com" in linked
 
 
+def test_mentions_of_names_with_accented_capitals_work_on_every_database(world, make_user):
+    """The handle is the name without spaces in lower case; SQLite's own lower() folded ASCII letters only."""
+    from tests.factories import enrol
+
+    olga, emile = make_user("olga@example.com", "Ölga Ünal"), make_user("emile@example.com", "Émile Zoë")
+    for person in (olga, emile):
+        enrol(person, world.course)
+    members = find_mentioned_members(world.course, 'Thanks @ÖlgaÜnal and @"Émile Zoë"!')
+    assert {user.id for user in members.values()} == {olga.id, emile.id}
+    thread = world.thread()
+    world.reply(thread, world.tom, body="@ölgaünal what do you think?")
+    assert [n.kind for n in _notes(olga)] == ["mention"]
+
+
 def test_mention_in_a_post_is_linked_in_stored_html_and_notifies(world):
     thread = world.thread()
     post = world.reply(thread, world.tom, body='Hi @"Ivo Instructor", and @nobody.')
