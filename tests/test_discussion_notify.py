@@ -69,6 +69,19 @@ def test_mention_in_a_post_is_linked_in_stored_html_and_notifies(world):
     assert [n.kind for n in _notes(world.instructor)] == ["mention"]
 
 
+def test_quoting_a_mention_notifies_nobody_again(world):
+    """The quoted author mentioned them, and they were told then; the quoter's own mentions still count."""
+    thread = world.thread()
+    original = world.reply(thread, world.tom, body='Ask @"Maya Lindqvist" and @IvoInstructor.')
+    assert len(_notes(world.maya)) == 1 and [n.kind for n in _notes(world.instructor)] == ["mention"]
+    quote = '> **Tom Okafor** wrote:\n>\n> Ask @"Maya Lindqvist" and @IvoInstructor.\n\nAgreed, Tom.'
+    reply = world.reply(thread, world.admin, body=quote, quoted_post=original)
+    assert f'href="/auth/people/{world.maya.id}"' in reply.body_html, "the quote still links the names"
+    assert [n.kind for n in _notes(world.instructor)] == ["mention"], "nobody is mentioned twice"
+    world.reply(thread, world.admin, body=quote + " @IvoInstructor, what do you say?")
+    assert [n.kind for n in _notes(world.instructor)] == ["mention", "mention"]
+
+
 def test_editing_notifies_only_newly_mentioned(world, client, use):
     thread = world.thread()
     post = world.reply(thread, world.tom, body="cc @IvoInstructor")

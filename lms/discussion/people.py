@@ -98,6 +98,17 @@ def _mention_keys(source):
     return {key for key in keys if key}
 
 
+# A Markdown blockquote line: someone else's words, quoted (the reply box's quotes prefix every line with ">").
+_QUOTED_LINE = re.compile(r"^ {0,3}>.*$", re.MULTILINE)
+
+
+def addressed(source, members):
+    """Those of `members` (find_mentioned_members) whom the author mentions in their own words. A mention inside a
+    quote was made by the quoted author, who notified them then; quoting it again notifies nobody."""
+    keys = _mention_keys(_QUOTED_LINE.sub("", source or ""))
+    return {key: user for key, user in members.items() if key in keys}
+
+
 def find_mentioned_members(course, source):
     """{handle: User} for the course members mentioned in a Markdown source (one query)."""
     keys = _mention_keys(source)

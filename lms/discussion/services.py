@@ -12,7 +12,7 @@ from lms import database
 from lms.content import render_markdown
 from lms.database import upsert, utcnow
 from lms.discussion import events
-from lms.discussion.people import find_mentioned_members, link_mentions
+from lms.discussion.people import addressed, find_mentioned_members, link_mentions
 from lms.extensions import db
 from lms.models.discussion import BoardFollow, Post, PostVote, Thread, ThreadFollow, ThreadRead
 from lms.throttle import is_throttled, record_hit
@@ -66,7 +66,7 @@ def create_thread(course, author, *, title, body, kind="discussion", lesson=None
     mark_read(thread, author, post.id)
     _count_post(author)
     db.session.flush()
-    events.post_created(course, thread, post, author, mentioned=members.values(), new_thread=True)
+    events.post_created(course, thread, post, author, mentioned=addressed(body, members).values(), new_thread=True)
     return thread
 
 
@@ -92,7 +92,7 @@ def add_reply(course, thread, author, *, body, anonymous=False, quoted_post=None
     follow_thread(thread, author)
     mark_read(thread, author, post.id)
     _count_post(author)
-    events.post_created(course, thread, post, author, mentioned=members.values(), new_thread=False)
+    events.post_created(course, thread, post, author, mentioned=addressed(body, members).values(), new_thread=False)
     return post
 
 
@@ -106,12 +106,12 @@ def quote_markdown(post, label):
 def edit_post(course, thread, post, editor, *, body, title=None):
     if post.deleted_at is not None:
         raise DiscussionError("This post was removed and can no longer be edited.")
-    old_members = find_mentioned_members(course, post.body_md)
+    old_members = addressed(post.body_md, find_mentioned_members(course, post.body_md))
     html, members = render_body(course, body)
     post.body_md, post.body_html, post.edited_at = body, html, utcnow()
     if title is not None and post.id == thread.first_post_id:
         thread.title = title.strip()
-    new_mentions = [user for key, user in members.items() if key not in old_members]
+    new_mentions = [user for key, user in addressed(body, members).items() if key not in old_members]
     db.session.flush()
     events.mentioned_in_edit(course, thread, post, editor, new_mentions)
     return post
