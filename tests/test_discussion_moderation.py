@@ -23,6 +23,18 @@ def test_pinned_threads_come_first(world, client, use):
     assert "discussion.pin" in _audit_actions()
 
 
+def test_a_locked_thread_keeps_its_posts_as_they_are(world, client, use):
+    thread = world.thread()
+    reply = world.reply(thread, body="Keep me")
+    use(world.instructor)
+    client.post(world.thread_url(thread, "/lock"), data={"reason": "Answered"})
+    use(world.tom)
+    assert client.post(world.post_url(thread, reply, "delete")).status_code == 403
+    assert client.post(world.post_url(thread, reply, "edit"), data={"body": "Changed"}).status_code == 403
+    db.session.refresh(reply)
+    assert (reply.body_md, reply.deleted_at) == ("Keep me", None)
+
+
 def test_lock_blocks_replies_and_says_why(world, client, use):
     thread = world.thread()
     use(world.instructor)
@@ -107,6 +119,10 @@ def test_report_queue(world, client, use):
     use(world.maya)
     assert client.post(world.post_url(thread, reply, "report"), data={"reason": ""}).status_code == 400
     client.post(world.post_url(thread, reply, "report"), data={"reason": "Insulting a peer"})
+    client.post(world.post_url(thread, reply, "report"), data={"reason": "Insulting a peer"})  # a double click
+    client.post(world.post_url(thread, reply, "report"), data={"reason": "And again in another thread"})
+    assert [r.reason for r in db.session.scalars(select(PostReport))] == [
+        "Insulting a peer / And again in another thread"], "one open report per reader and post"
     use(world.tom)
     assert client.get(world.post_url(thread, reply, "report")).status_code == 404  # own post
     assert client.get(world.url("reports")).status_code == 403
@@ -114,7 +130,7 @@ def test_report_queue(world, client, use):
     assert client.get(world.url("reports")).status_code == 403
     use(world.instructor)
     queue = client.get(world.url("reports")).get_data(as_text=True)
-    assert "Insulting a peer" in queue and "Rude words" in queue
+    assert "Insulting a peer" in queue and "Rude words" in queue and queue.count("Rude words") == 1
     report = db.session.scalar(select(PostReport))
     client.post(world.url(f"reports/{report.id}/resolve"), data={"resolution": "Talked to Tom"})
     assert "Insulting a peer" not in client.get(world.url("reports")).get_data(as_text=True)

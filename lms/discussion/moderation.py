@@ -1,5 +1,7 @@
 """Moderation rules (course staff and admins): pin, lock, hide, move, reports. Every action is audited."""
 
+from sqlalchemy import select
+
 from lms.database import utcnow
 from lms.discussion import events
 from lms.discussion.people import path_for
@@ -53,8 +55,17 @@ def move_thread(course, thread, actor, lesson):
 
 
 def report_post(course, post, reporter, reason):
-    report = PostReport(course_id=course.id, post_id=post.id, reporter_id=reporter.id, reason=reason)
-    db.session.add(report)
+    """A report for the staff queue. A reader's second report of a post still open in the queue adds their new
+    reason to it instead of a second entry (a double click, or a reader insisting)."""
+    report = db.session.scalar(
+        select(PostReport).where(PostReport.post_id == post.id, PostReport.reporter_id == reporter.id,
+                                 PostReport.resolved_at.is_(None))
+    )  # fmt: skip
+    if report is None:
+        report = PostReport(course_id=course.id, post_id=post.id, reporter_id=reporter.id, reason=reason)
+        db.session.add(report)
+    elif reason and reason not in report.reason:
+        report.reason = f"{report.reason} / {reason}"[:500]
     return report
 
 

@@ -254,6 +254,8 @@ def delete_post(slug, thread_id, post_id):
     thread = load_thread(course, thread_id)
     post = load_post(course, thread, post_id)
     require_author(post)
+    if thread.locked and not viewer.is_staff:  # as for edits: a locked thread stays as the staff left it
+        abort(403, "This thread is locked, so its posts can no longer be changed.")
     if not ButtonForm().validate_on_submit():
         abort(400)
     services.delete_post(thread, post)
