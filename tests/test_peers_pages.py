@@ -143,6 +143,39 @@ def test_the_lesson_offers_mark_as_done_only_once_the_practice_task_allows_it(wo
     assert client.post(f"{lesson_url}/done").status_code == 302
 
 
+def test_the_data_export_holds_what_the_peer_features_keep_about_me_and_nothing_of_others(world, client, login):
+    """Practice responses and feedback (without who gave it), reviews, wishes and votes, blocks and reports made:
+    the learner's own. A block or report made about them would tell who made it, so it stays out."""
+    import json
+
+    course, assignment, a, b = world["course"], world["assignment"], world["a"], world["b"]
+    submit(a, assignment)
+    submit(b, assignment)
+    review_once(b, assignment, comment="Warm and clear; name the budget earlier.")
+    db.session.add(LessonProgress(user_id=a.id, lesson_id=lessons_of(course)[0].id, course_id=course.id,
+                                  completed_at=utcnow()))  # fmt: skip
+    feedback.save_course_review(course, a, 4, "Practical and short.")
+    wish = feedback.propose_wish(a, "Pricing retainers", "Clients keep asking for monthly plans.")
+    directory.block(a, world["outsider"])
+    directory.block(b, a)
+    db.session.commit()
+    login(a)
+    data = json.loads(client.get("/progress/my-data.json").get_data(as_text=True))
+    assert [s["user_id"] for s in data["practice_submissions"]] == [a.id]
+    received = data["peer_reviews_received"]
+    assert [r["comment_md"] for r in received] == ["Warm and clear; name the budget earlier."]
+    assert "reviewer_id" not in received[0], "reviewers stay anonymous to the author"
+    assert data["peer_reviews_given"] == []
+    assert [r["text"] for r in data["course_reviews"]] == ["Practical and short."]
+    assert [w["title"] for w in data["course_wishes"]] == ["Pricing retainers"]
+    assert [v["wish_id"] for v in data["course_wish_votes"]] == [wish.id]
+    assert [x["blocked_id"] for x in data["blocks_made"]] == [world["outsider"].id], "not who blocked me"
+    client.post("/auth/logout")
+    login(b)
+    data = json.loads(client.get("/progress/my-data.json").get_data(as_text=True))
+    assert [r["comment_md"] for r in data["peer_reviews_given"]] == ["Warm and clear; name the budget earlier."]
+
+
 def test_people_list_visibility_search_block_and_queries(world, client, login, make_user, count_queries):
     course = world["course"]
     viewer = world["a"]

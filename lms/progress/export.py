@@ -39,6 +39,54 @@ def _authored(model_name, user):
     return _rows(model, model.author_id == user.id)
 
 
+# More of what a learner leaves in the other features: (key in the export, module of lms.models, model, the
+# column naming the learner, the column to sort by). Looked up when exporting, like _authored: each feature owns
+# its models. Rows that name the learner only as someone else's subject are left out: blocks and reports made
+# about them would tell who blocked or reported them.
+OWNED_ROWS = (
+    ("discussion_votes", "discussion", "PostVote", "user_id", "id"),
+    ("discussion_thread_follows", "discussion", "ThreadFollow", "user_id", "id"),
+    ("discussion_board_follows", "discussion", "BoardFollow", "user_id", "id"),
+    ("discussion_read_marks", "discussion", "ThreadRead", "user_id", "id"),
+    ("discussion_reports_made", "discussion", "PostReport", "reporter_id", "id"),
+    ("practice_submissions", "peers", "Submission", "user_id", "id"),
+    ("peer_reviews_given", "peers", "Review", "reviewer_id", "id"),
+    ("peer_review_slots", "peers", "ReviewAssignment", "reviewer_id", "id"),
+    ("course_reviews", "peers", "CourseReview", "user_id", "id"),
+    ("course_wishes", "peers", "CourseWish", "author_id", "id"),
+    ("course_wish_votes", "peers", "WishVote", "user_id", "wish_id"),
+    ("study_partner_requests", "peers", "PartnerRequest", "user_id", "id"),
+    ("blocks_made", "peers", "Block", "blocker_id", "blocked_id"),
+    ("people_reports_made", "peers", "PeerReport", "reporter_id", "id"),
+)
+
+
+def _owned(module_name, model_name, column, order, user):
+    import importlib
+
+    model = getattr(importlib.import_module(f"lms.models.{module_name}"), model_name, None)
+    if model is None or not hasattr(model, column):
+        return None
+    return _rows(model, getattr(model, column) == user.id, order_by=getattr(model, order))
+
+
+def _peer_extras(user, data):
+    """Connections (either side) and the peer feedback on the learner's own practice responses, without who
+    gave it: reviewers stay anonymous to the author, in the app and here."""
+    from lms.models import peers
+
+    if hasattr(peers, "Connection"):
+        connection = peers.Connection
+        data["connections"] = _rows(connection, (connection.user_a_id == user.id) | (connection.user_b_id == user.id))
+    if hasattr(peers, "Review") and hasattr(peers, "Submission"):
+        review, submission = peers.Review, peers.Submission
+        received = db.session.scalars(
+            select(review).join(submission, submission.id == review.submission_id)
+            .where(submission.user_id == user.id).order_by(review.id)
+        )  # fmt: skip
+        data["peer_reviews_received"] = [_row(item, exclude={"reviewer_id"}) for item in received]
+
+
 def export_user_data(user):
     courses = {
         cid: (slug, title)
@@ -75,4 +123,9 @@ def export_user_data(user):
         rows = _authored(model_name, user)
         if rows is not None:
             data[key] = rows
+    for key, module_name, model_name, column, order in OWNED_ROWS:
+        rows = _owned(module_name, model_name, column, order, user)
+        if rows is not None:
+            data[key] = rows
+    _peer_extras(user, data)
     return data
