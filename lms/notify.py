@@ -18,11 +18,19 @@ def notify(user, kind, message, url="", *, email_subject=None):
     if user.email_preference == "immediately" and user.active:
         link = absolute_url(url)
         settings = absolute_url("/auth/profile")
-        send_mail(user.email, email_subject or f"Sparetime: {message[:70]}",
+        send_mail(user.email, email_subject or f"Sparetime: {shortened(message, 70)}",
                   f"{message}\n\n{link}\n\n--\nTo get these as a digest or not at all, change your e-mail "
                   f"preference: {settings}\n")  # fmt: skip
         notification.emailed_at = utcnow()
     return notification
+
+
+def shortened(text, limit):
+    """`text` cut to at most `limit` characters at a word boundary, with an ellipsis when cut (e-mail subjects)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:·-") + "…"
 
 
 def absolute_url(url):

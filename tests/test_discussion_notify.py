@@ -82,6 +82,14 @@ def test_quoting_a_mention_notifies_nobody_again(world):
     assert [n.kind for n in _notes(world.instructor)] == ["mention", "mention"]
 
 
+def test_a_long_e_mail_subject_is_cut_between_words_with_an_ellipsis(world, outbox):
+    thread = world.thread(title="How do you price a retainer for agencies that keep adding small requests?")
+    world.reply(thread, world.tom, body="@IvoInstructor what do you think?")
+    subject = [m["Subject"] for m in outbox() if m["To"] == world.instructor.email][-1]
+    assert subject.endswith("…") and subject.startswith("Sparetime · ")
+    assert subject[:-1].split(" ")[-1] in thread.title.split(" "), "cut between words"
+
+
 def test_editing_notifies_only_newly_mentioned(world, client, use):
     thread = world.thread()
     post = world.reply(thread, world.tom, body="cc @IvoInstructor")

@@ -14,7 +14,7 @@ from lms.extensions import db
 from lms.mail import send_mail
 from lms.models import Notification, User
 from lms.models.discussion import BoardFollow, ThreadFollow
-from lms.notify import absolute_url, notify
+from lms.notify import absolute_url, notify, shortened
 
 
 def post_url(course, post):
@@ -35,7 +35,7 @@ def _send(course, recipients, make_message, url):
     for user in users:
         kind = recipients[user.id]
         message = make_message(user.id, kind, staff)
-        notify(user, kind, message, url, email_subject=f"Sparetime · {course.title}: {message[:60]}")
+        notify(user, kind, message, url, email_subject=f"Sparetime · {course.title}: {shortened(message, 60)}")
 
 
 def post_created(course, thread, post, author, *, mentioned, new_thread):
