@@ -222,6 +222,24 @@ def test_unread_marks_and_jump_to_first_unread(world, client, use):
     assert "#" not in response.location
 
 
+def test_an_accepted_answer_on_a_later_page_does_not_mark_the_pages_before_it_read(world, client, use):
+    """The accepted answer is shown on top of page 1; reading page 1 must not count pages 2 and 3 as read."""
+    thread = world.thread(kind="question")
+    bulk_replies(thread, world.tom, 120)
+    replies = db.session.scalars(select(Post.id).where(Post.id != thread.first_post_id).order_by(Post.id)).all()
+    use(world.maya)
+    client.post(world.post_url(thread, db.session.get(Post, replies[110]), "accept"))
+    use(world.instructor)
+    client.get(world.thread_url(thread))  # page 1: the question, the accepted answer, replies 1-50
+    response = client.get(world.thread_url(thread, "?jump=unread"))
+    assert response.location.endswith(f"?page=2#post-{replies[50]}"), response.location
+    client.get(world.thread_url(thread, "?page=2"))
+    client.get(world.thread_url(thread, "?page=3"))  # the last page: everything, the accepted answer too, is read
+    mark = db.session.scalar(select(ThreadRead).where(ThreadRead.user_id == world.instructor.id))
+    assert mark.last_read_post_id == replies[-1]
+    assert "#" not in client.get(world.thread_url(thread, "?jump=unread")).location
+
+
 def test_long_threads_are_paginated(world, client, use):
     thread = world.thread()
     bulk_replies(thread, world.tom, 120)

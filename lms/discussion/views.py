@@ -144,8 +144,12 @@ def render_thread(course, viewer, thread, reply_form, *, last_read=None, followi
         form=reply_form, following=following,
         thread_byline=byline(thread.author, thread.anonymous, viewer),
     )  # fmt: skip
-    # Mark read after rendering: the commit would expire every loaded post and reload each one.
-    shown = [view.post.id for view in top + replies]
+    # Mark read after rendering: the commit would expire every loaded post and reload each one. The mark is the
+    # highest post id read, so the accepted answer, shown on top of page 1 but in its place among the replies
+    # perhaps pages later, moves it only once the reader reaches the last page: before that, the replies in
+    # between would count as read unseen ("jump to first unread" skipped them).
+    shown = [view.post.id for view in replies]
+    shown += [view.post.id for view in top if not view.is_accepted or not page.has_next]
     if shown and (last_read is None or max(shown) > last_read):
         services.mark_read(thread, current_user, max(shown), last_read=last_read)
         db.session.commit()
