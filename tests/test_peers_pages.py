@@ -213,6 +213,20 @@ def test_people_list_visibility_search_block_and_queries(world, client, login, m
     assert f'id="person-{viewer.id}"' not in client.get(url).get_data(as_text=True), "hidden both ways"
     client.post(f"/courses/{course.slug}/people/{viewer.id}/connect")
     assert db.session.scalar(select(func.count(Connection.id))) == 0, "a blocked peer cannot send requests"
+    assert client.get(f"/auth/people/{viewer.id}").status_code == 404, "nor open the blocker's profile"
+    # Nor call them by @mention: the blocker is not notified (in a thread they do not follow).
+    from lms.discussion import services as discussion
+
+    thread = discussion.create_thread(course, world["owner"], title="Rates", body="Share yours.")
+    discussion.add_reply(course, thread, blocked, body=f"@{viewer.display_name.replace(' ', '')} what do you think?")
+    db.session.commit()
+    assert not db.session.scalars(select(Notification).where(Notification.user_id == viewer.id)).all()
+    client.post("/auth/logout")
+    login(viewer)
+    assert client.get(f"/auth/people/{blocked.id}").status_code == 404, "hidden both ways"
+    client.post("/auth/logout")
+    login(world["admin"])
+    assert client.get(f"/auth/people/{blocked.id}").status_code == 200, "admins see every profile"
 
 
 def test_connect_accept_shows_website_and_report_is_audited(world, client, login, make_user):

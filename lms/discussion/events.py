@@ -12,7 +12,7 @@ from lms.database import utcnow
 from lms.discussion.people import Viewer, byline, member_ids, path_for, staff_ids
 from lms.extensions import db
 from lms.mail import send_mail
-from lms.models import Notification, User
+from lms.models import Block, Notification, User
 from lms.models.discussion import BoardFollow, ThreadFollow
 from lms.notify import absolute_url, notify, shortened
 
@@ -38,10 +38,24 @@ def _send(course, recipients, make_message, url):
         notify(user, kind, message, url, email_subject=f"Sparetime · {course.title}: {shortened(message, 60)}")
 
 
+def _not_blocked(author, users):
+    """Those of `users` with no block either way with `author`: a mention is a direct call, and blocking someone
+    hides the two of you from each other (lms/peers/directory.py)."""
+    users = list(users)
+    ids = [user.id for user in users]
+    if not ids:
+        return users
+    blocked = set(db.session.scalars(
+        select(Block.blocked_id).where(Block.blocker_id == author.id, Block.blocked_id.in_(ids))
+        .union(select(Block.blocker_id).where(Block.blocked_id == author.id, Block.blocker_id.in_(ids)))
+    ))  # fmt: skip
+    return [user for user in users if user.id not in blocked]
+
+
 def post_created(course, thread, post, author, *, mentioned, new_thread):
     """A new thread or reply: mentioned members, thread followers and board followers, once each."""
     recipients = {}
-    for user in mentioned:
+    for user in _not_blocked(author, mentioned):
         recipients.setdefault(user.id, "mention")
     followers = select(ThreadFollow.user_id).where(ThreadFollow.thread_id == thread.id)
     board = select(BoardFollow.user_id).where(BoardFollow.course_id == course.id)
@@ -61,7 +75,7 @@ def post_created(course, thread, post, author, *, mentioned, new_thread):
 
 
 def mentioned_in_edit(course, thread, post, author, users):
-    recipients = {user.id: "mention" for user in users if user.id != author.id}
+    recipients = {user.id: "mention" for user in _not_blocked(author, users) if user.id != author.id}
 
     def message(recipient_id, kind, staff):
         return f"{_label_for(recipient_id, staff, author, post.anonymous)} mentioned you in “{thread.title}”"
