@@ -89,8 +89,8 @@ def test_quoting_an_anonymous_post_never_writes_its_author_into_the_reply(world,
     use(world.tom)
     assert not re.search(r'name="anonymous"[^>]*checked', client.get(quote_url).get_data(as_text=True))
     use(world.instructor)
-    client.post(world.thread_url(thread, "/reply"), data={"body": "> **Anonymous peer** wrote:\n>\n> They never paid.\n\nSorry!",
-                                                          "quoted_post_id": str(thread.first_post_id)})  # fmt: skip
+    body = "> **Anonymous peer** wrote:\n>\n> They never paid.\n\nSorry!"
+    client.post(world.thread_url(thread, "/reply"), data={"body": body, "quoted_post_id": str(thread.first_post_id)})
     use(world.tom)
     assert "Maya Lindqvist" not in client.get(world.thread_url(thread)).get_data(as_text=True)
 

@@ -79,8 +79,9 @@ def test_stored_html_gets_code_escaped_once_on_upgrade(fresh_database, tmp_path)
     app = make_app(fresh_database, tmp_path / "instance")
     with app.app_context():
         upgrade(revision="3c9e51a0d2f4")
+        plain = "<p>No code &amp; fine</p>"
         db.session.add_all([Course(slug="old", title="Old", description_html=doubled),
-                            Course(slug="plain", title="Plain", description_html="<p>No code &amp; fine</p>")])  # fmt: skip
+                            Course(slug="plain", title="Plain", description_html=plain)])  # fmt: skip
         db.session.commit()
         upgrade()
         stored = dict(db.session.execute(text("SELECT slug, description_html FROM courses")).all())

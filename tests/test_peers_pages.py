@@ -357,7 +357,9 @@ def test_course_reviews_after_half_and_moderation(world, client, login):
     db.session.refresh(review)
     assert review.instructor_reply == "Thanks, Lea!" and review.hidden_reason == "Spam"
     # Its author is told, and still reads it with the reason, on the reviews page and where they edit it.
-    told = db.session.scalar(select(Notification).where(Notification.user_id == a.id, Notification.kind == "moderation"))
+    told = db.session.scalar(
+        select(Notification).where(Notification.user_id == a.id, Notification.kind == "moderation")
+    )
     assert told.message == f"A moderator hid your review of {course.title}: Spam"
     client.post("/auth/logout")
     login(a)

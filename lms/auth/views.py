@@ -2,7 +2,6 @@
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import and_, or_, select
 
 from lms.auth import current_account, services
 from lms.auth.forms import (
@@ -16,7 +15,8 @@ from lms.auth.forms import (
 )
 from lms.extensions import db
 from lms.mail import send_mail
-from lms.models import Block, User
+from lms.models import User
+from lms.peers.directory import is_blocked_between
 from lms.throttle import is_throttled, record_hit, window_minutes
 from lms.urls import next_from_request
 
@@ -201,12 +201,6 @@ def public_profile(user_id):
     if not user.active:
         abort(404)
     # Blocking hides two people from each other (the peers' directory); admins still see every profile.
-    if not current_user.is_admin and _blocked_between(current_user.id, user.id):
+    if not current_user.is_admin and user.id != current_user.id and is_blocked_between(current_user.id, user.id):
         abort(404)
     return render_template("auth/public_profile.html", person=user)
-
-
-def _blocked_between(a_id, b_id):
-    pair = or_(and_(Block.blocker_id == a_id, Block.blocked_id == b_id),
-               and_(Block.blocker_id == b_id, Block.blocked_id == a_id))  # fmt: skip
-    return a_id != b_id and db.session.scalar(select(Block.blocker_id).where(pair).limit(1)) is not None

@@ -113,7 +113,9 @@ def still_current(course, enrolment):
     """Whether an enrolment in a current state still stands. A request to join waits for the staff only while
     the course asks for approval: once they open enrolment (or ask for a key) the learner enrols the new way,
     reusing the row, instead of waiting on a request nobody will decide."""
-    return enrolment.status in CURRENT_STATES and (enrolment.status != "pending" or course.enrolment_policy == "approval")
+    if enrolment.status == "pending":
+        return course.enrolment_policy == "approval"
+    return enrolment.status in CURRENT_STATES
 
 
 def enrol_learner(course, user, key=None):

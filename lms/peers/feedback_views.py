@@ -29,9 +29,10 @@ def course_reviews(slug):
     summary = feedback.course_reviews_summary(course, current_user, recent=0)
     # Its author still reads a review the staff hid (with the reason): the list shows visible ones only.
     own = feedback.own_course_review(course, current_user) if summary["own"] and not staff else None
+    own_hidden = own if own is not None and own.hidden_at else None
     return render_template("peers/course_reviews.html", course=course, pagination=pagination, summary=summary,
-                           is_staff=staff, own_hidden=own if own is not None and own.hidden_at else None,
-                           reply_form=InstructorReplyForm(), hide_form=HideForm(), button_form=ButtonForm())  # fmt: skip
+                           is_staff=staff, own_hidden=own_hidden, reply_form=InstructorReplyForm(),
+                           hide_form=HideForm(), button_form=ButtonForm())  # fmt: skip
 
 
 @bp.route("/courses/<slug>/reviews/mine", methods=["GET", "POST"])
