@@ -166,6 +166,7 @@ def test_learner_sees_enrolled_progress_and_pending(client, login, make_user, ow
     negotiation, communication, feedback = five_courses[:3]
     enrol(learner, negotiation)
     enrol(learner, communication)
+    feedback.enrolment_policy = "approval"  # a request to join stands only while the course asks for approval
     enrol(learner, feedback, status="pending")
     first = lessons_of(negotiation)[0]
     db.session.add(

@@ -250,6 +250,8 @@ def test_a_request_left_pending_when_enrolment_opens_becomes_an_ordinary_enrolme
     db.session.commit()
     page = client.get(f"/courses/{course.slug}").text
     assert "pending" not in page and ">Enrol" in page
+    catalog = client.get("/courses/").text
+    assert course.title in catalog and "Pending approval" not in catalog
     response = client.post(f"/courses/{course.slug}/enrol", follow_redirects=True)
     assert f"You are enrolled in {course.title}" in response.text
     db.session.refresh(enrolment)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Integer, and_, bindparam, func, select
+from sqlalchemy import Integer, and_, bindparam, func, or_, select
 
 from lms import database
 from lms.enrolment.services import CURRENT_STATES
@@ -146,9 +146,11 @@ def _catalog_statements(dialect_name, searching, by_skill, by_level, by_length, 
         order = [Course.published_at.desc()]
     matches = statement.subquery()
     count = select(func.count()).select_from(matches).scalar_subquery()
-    # The viewer's (:member_id) enrolment in a current state, if any: one row per learner and course.
+    # The viewer's (:member_id) enrolment in a current state, if any: one row per learner and course. A request
+    # to join stands only while the course asks for approval (services.still_current).
     mine = and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("member_id"),
-                Enrolment.status.in_(CURRENT_STATES))  # fmt: skip
+                Enrolment.status.in_(CURRENT_STATES),
+                or_(Enrolment.status != "pending", Course.enrolment_policy == "approval"))  # fmt: skip
     page = (
         statement.outerjoin(User, User.id == Course.owner_id)
         .add_columns(User.display_name)  # the card's owner_name
