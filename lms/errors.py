@@ -6,6 +6,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from lms.extensions import db, login_manager
+from lms.templating import size_label
 
 MESSAGES = {
     400: ("Bad request", "Something in that request did not make sense. Please go back and try again."),
@@ -35,6 +36,9 @@ def init_app(app):
         # Our own abort(code, "message") texts are shown; Werkzeug's generic English defaults are not.
         if code in (400, 403, 429) and error.description and error.description != type(error).description:
             description = error.description
+        elif code == 413 and app.config.get("MAX_CONTENT_LENGTH"):
+            description = (f"That upload is larger than the {size_label(app.config['MAX_CONTENT_LENGTH'])} we accept. "
+                           "Go back to the form (your browser usually keeps what you typed) and choose a smaller file.")
         return render_error(code if code in MESSAGES else 500, description)
 
     @app.errorhandler(CSRFError)

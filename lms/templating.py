@@ -101,6 +101,14 @@ def minutes_label(minutes):
     return f"{hours} h {rest} min" if rest else f"{hours} h"
 
 
+def size_label(size_in_bytes):
+    """A file size as people read it: "50 MB", "1.5 MB", "820 KB" (binary units, as file managers count)."""
+    size = int(size_in_bytes or 0)
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, round(size / 1024))} KB"
+
+
 def init_app(app):
     register_template_globals(app)
     app.jinja_env.globals.update(
@@ -108,4 +116,5 @@ def init_app(app):
         site_header_key=site_header_key,
         url_for=fast_url_for,  # same URLs as Flask's, built from a memo of each route's shape
     )
-    app.jinja_env.filters.update(local_datetime=local_datetime, local_date=local_date, minutes=minutes_label)
+    app.jinja_env.filters.update(local_datetime=local_datetime, local_date=local_date, minutes=minutes_label,
+                               filesize=size_label)

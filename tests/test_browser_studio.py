@@ -123,3 +123,51 @@ def test_instructor_builds_previews_and_publishes(live_server, page, screenshot)
             ["Naming it kindly", "The three signs"], ["The change request"]]
         assert course.skill_names == ["client communication", "negotiation"]
         db.session.remove()
+
+
+def test_a_file_over_the_upload_limit_is_stopped_in_the_browser_and_keeps_the_typed_lesson(live_server, page):
+    """The server refuses an oversized request before reading the form (413), which would lose the lesson text
+    just typed: the browser stops it at the file field instead, and nothing is sent."""
+    from tests.factories import lessons_of, make_course
+
+    app = live_server.app
+    make_instructor(app)
+    with app.app_context():
+        from lms.models import User
+
+        ines = db.session.scalar(select(User).where(User.email == "ines@example.com"))
+        course = make_course(ines, title="Saying no", slug="saying-no")
+        lesson_id = lessons_of(course)[0].id
+        db.session.commit()
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    base = live_server.url
+    page.goto(base + "/auth/login")
+    page.get_by_label("E-mail").fill("ines@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    edit_url = f"{base}/studio/courses/saying-no/lessons/{lesson_id}/edit"
+    page.goto(edit_url)
+    expect(page.get_by_text("MP4 or WebM. Up to 4 KB.")).to_be_visible()
+    typed = "Say no to the task, yes to the person: three sentences that keep the client."
+    page.get_by_label("Lesson text").fill(typed)
+    video = page.get_by_label("Upload a video")
+    video.set_input_files({"name": "talk.mp4", "mimeType": "video/mp4", "buffer": b"\0" * 10_000})
+    expect(page.get_by_text("That file is larger than the 4 KB we accept")).to_be_visible()
+    expect(video).to_have_attribute("aria-invalid", "true")
+    page.get_by_role("button", name="Save lesson").click()
+    expect(page.get_by_text("That file is larger than the 4 KB we accept")).to_be_visible()
+    assert page.url == edit_url
+    expect(page.get_by_label("Lesson text")).to_have_value(typed)
+    expect(video).to_be_focused()
+    with app.app_context():
+        from lms.models import Lesson
+
+        assert db.session.get(Lesson, lesson_id).body_md != typed
+
+    # A file within the limit clears the message, and the lesson saves with what was typed.
+    video.set_input_files([])
+    expect(page.get_by_text("That file is larger than")).to_have_count(0)
+    page.get_by_role("button", name="Save lesson").click()
+    expect(page.get_by_text("saved")).to_be_visible()
+    with app.app_context():
+        assert db.session.get(Lesson, lesson_id).body_md == typed

@@ -80,6 +80,7 @@ def test_oversize_upload_gets_the_friendly_413(app, client, course_setup):
                                "big.pdf")}, content_type="multipart/form-data")  # fmt: skip
     assert response.status_code == 413
     assert "File too large" in response.get_data(as_text=True)
+    assert "larger than the 2 KB we accept" in response.get_data(as_text=True)
     assert stored_files(app) == []
 
 

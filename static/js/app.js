@@ -15,4 +15,48 @@
       nav.setAttribute("data-collapsed", String(open));
     });
   }
+
+  // A file over the upload limit: the server refuses the whole request before reading the form, so everything
+  // typed into it would be lost. Say so at the field instead, and keep the form from being sent.
+  function oversized(input) {
+    var limit = Number(input.getAttribute("data-max-bytes"));
+    var total = 0;
+    Array.prototype.forEach.call(input.files || [], function (file) { total += file.size; });
+    return limit && total > limit;
+  }
+
+  function showSizeError(input) {
+    var error = document.getElementById(input.id + "-size-error");
+    if (!oversized(input)) {
+      if (error) { error.remove(); }
+      input.removeAttribute("aria-invalid");
+      return false;
+    }
+    if (!error) {
+      error = document.createElement("p");
+      error.className = "error";
+      error.id = input.id + "-size-error";
+      var field = input.closest(".field");  // below the help text, where the server's own errors go
+      if (field) { field.appendChild(error); } else { input.insertAdjacentElement("afterend", error); }
+      var described = input.getAttribute("aria-describedby");
+      input.setAttribute("aria-describedby", (described ? described + " " : "") + error.id);
+    }
+    error.textContent = "That file is larger than the " + input.getAttribute("data-max-size") +
+      " we accept. Please choose a smaller one; " +
+      "nothing else on this form has been sent or lost.";
+    input.setAttribute("aria-invalid", "true");
+    return true;
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("input[type=file][data-max-bytes]"), function (input) {
+    input.addEventListener("change", function () { showSizeError(input); });
+    if (input.form) {
+      input.form.addEventListener("submit", function (event) {
+        if (showSizeError(input)) {
+          event.preventDefault();
+          input.focus();
+        }
+      });
+    }
+  });
 })();
