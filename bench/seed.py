@@ -11,7 +11,7 @@ from werkzeug.security import generate_password_hash
 from lms.content import render_markdown
 from lms.database import utcnow
 from lms.extensions import db
-from lms.models import Course, CourseSkill, CourseStaff, Enrolment, Lesson, LessonProgress, Module, User
+from lms.models import Course, CourseSkill, CourseStaff, Enrolment, Lesson, LessonProgress, Module, SignIn, User
 
 BATCH = 10_000
 MODULES_PER_COURSE = 4
@@ -97,6 +97,9 @@ def seed(scale, password):
                "password_hash": password_hash, "session_token": f"bench-token-{first_learner + i}",
                "weekly_goal_minutes": 60 + (i % 5) * 30} for i in range(n["learners"])]  # fmt: skip
     insert_rows(User.__table__, users)
+    # Each user signed in once: the benchmark's session cookies carry these tokens.
+    insert_rows(SignIn.__table__, [{"token": user["session_token"], "user_id": user["id"],
+                                    "account_token": user["session_token"], "created_at": now} for user in users])  # fmt: skip
 
     body_html = {}
     courses, skills, staff, modules, lessons = [], [], [], [], []

@@ -54,6 +54,7 @@ from lms.models import (
     ReviewAssignment,
     ReviewScore,
     RubricCriterion,
+    SignIn,
     Submission,
     Thread,
     Upload,
@@ -101,6 +102,10 @@ def build_world():
                            password_hash=_hash(), role=ROLES.get(name, "learner"), profile_visible=True)  # fmt: skip
     db.session.add_all(users.values())
     db.session.flush()
+    # Everyone is signed in once, in the world itself: login_as() reuses these, so a request's before-and-after
+    # snapshots see only what the request wrote.
+    db.session.add_all(SignIn(token=f"world-{name}", user_id=user.id, account_token=user.session_token)
+                       for name, user in users.items())  # fmt: skip
     courses = {
         "A": _build_course("A", users["owner_a"], users["co_a"], users, now),
         "B": _build_course("B", users["owner_b"], users["co_b"], users, now),
@@ -254,10 +259,19 @@ def _build_course(key, owner, co, users, now):
 
 def login_as(client, user):
     """Log the client in as user (Flask-Login's session keys), or log it out for None."""
+    token = None
+    if user is not None:
+        from lms.auth.services import start_sign_in
+
+        token = db.session.scalar(select(SignIn.token).where(SignIn.user_id == user.id,
+                                                             SignIn.account_token == user.session_token))  # fmt: skip
+        if token is None:
+            token = start_sign_in(user)
+            db.session.commit()
     with client.session_transaction() as session:
         session.clear()
-        if user is not None:
-            session["_user_id"] = user.session_token
+        if token is not None:
+            session["_user_id"] = token
             session["_fresh"] = True
     return client
 

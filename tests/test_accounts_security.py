@@ -5,10 +5,11 @@ import statistics
 import time
 
 import pytest
+from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.extensions import db
-from lms.models import Enrolment, Thread
+from lms.models import Enrolment, SignIn, Thread
 from tests.conftest import PASSWORD
 from tests.factories import enrol, make_course
 
@@ -235,22 +236,66 @@ def test_login_rotates_the_session(client, make_user):
     with client.session_transaction() as session:
         assert "planted" not in session
         assert session.get("csrf_token") in (None,) or session.get("csrf_token") != before.get("csrf_token")
-        assert session["_user_id"] == user.session_token
+        signed_in = db.session.scalar(select(SignIn.user_id).where(SignIn.token == session["_user_id"]))
+        assert signed_in == user.id
     # Replaying the pre-login cookie gives an anonymous visitor, not the account.
     other = client.application.test_client()
     other.set_cookie("session", cookie_before, domain="localhost")
     assert other.get("/auth/profile").status_code == 302
 
 
-def test_logout_ends_the_session_for_a_copied_cookie_too(client, make_user, login):
+def test_logout_ends_the_session_for_a_copied_cookie_too(app, client, make_user, login):
     user = make_user()
     login(user)
     copied = client.get_cookie("session").value
+    thief = app.test_client()
+    thief.set_cookie("session", copied, domain="localhost")
+    assert thief.get("/auth/profile").status_code == 200, "a copied cookie works while the sign-in lasts"
     client.post("/auth/logout")
-    # The signed cookie itself cannot be revoked, but the account's token can: password change or
-    # deactivation ends it (tests/test_auth.py). Here: after logout this browser is anonymous.
     assert client.get("/auth/profile").status_code == 302
-    assert copied  # a cookie existed while logged in
+    assert thief.get("/auth/profile").status_code == 302, "logging out ended the sign-in the copy carried"
+
+
+def test_logout_with_remember_me_deletes_the_cookie_and_ends_it_for_copies(app, client, make_user, auth):
+    """Logging out in a browser that ticked "Keep me logged in" really logs out, there and for any copy of its
+    remember-me cookie, and leaves the user's other browsers signed in."""
+    make_user(email="lena@example.com")
+    laptop = app.test_client()
+    laptop.post("/auth/login", data={"email": "lena@example.com", "password": PASSWORD, "remember": "y"})
+    auth.login("lena@example.com", PASSWORD, remember=True)
+    remembered = client.get_cookie("remember_token").value
+    copy = app.test_client()
+    copy.set_cookie("remember_token", remembered, domain="localhost")
+    assert copy.get("/auth/profile").status_code == 200, "the remember-me cookie alone signs in"
+
+    response = auth.logout()
+    assert any(header.startswith("remember_token=;") for header in response.headers.getlist("Set-Cookie"))
+    assert client.get_cookie("remember_token") is None
+    assert client.get("/auth/profile").status_code == 302
+    fresh_copy = app.test_client()
+    fresh_copy.set_cookie("remember_token", remembered, domain="localhost")
+    assert fresh_copy.get("/auth/profile").status_code == 302, "a copy of the remember-me cookie is dead too"
+    laptop.delete_cookie("session")
+    assert laptop.get("/auth/profile").status_code == 200, "the other browser's sign-in (remembered) stays"
+
+
+def test_a_sign_in_lasts_at_most_its_lifetime_and_old_ones_are_cleared(app, client, make_user, login):
+    from datetime import timedelta
+
+    from lms.auth.services import sign_in_lifetime
+    from lms.database import utcnow
+
+    user = make_user()
+    login(user)
+    assert client.get("/auth/profile").status_code == 200
+    with app.test_request_context():
+        lifetime = sign_in_lifetime()
+    db.session.execute(SignIn.__table__.update().values(created_at=utcnow() - lifetime - timedelta(minutes=1)))
+    db.session.commit()
+    assert client.get("/auth/profile").status_code == 302, "an expired sign-in no longer counts"
+    other = make_user(email="other@example.com")
+    login(other, app.test_client())
+    assert db.session.scalars(select(SignIn.user_id)).all() == [other.id], "expired sign-ins are cleared"
 
 
 def test_password_reset_ends_every_other_session(app, client, make_user, outbox):

@@ -1,11 +1,14 @@
-"""Accounts blueprint. The user loader lives here: sessions carry the user's session_token, not the id."""
+"""Accounts blueprint. The user loader lives here: sessions carry a sign-in's token (one per browser), not the
+user's id."""
 
 from functools import cache
 
 from flask_login import UserMixin, current_user
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, func, select
 
 from lms import database
+from lms.auth.services import sign_in_lifetime
+from lms.database import utcnow
 from lms.extensions import db, login_manager
 from lms.models.user import UserTraits
 
@@ -42,7 +45,7 @@ def _signed_in_user_statement():
     """Built once: every request runs it, and a reused statement skips construction and cache-key work.
     The bell's unread count rides along with the user: one query per page instead of two. So does whether they
     are on any course's staff: a learner made co-instructor needs the header's Studio link too."""
-    from lms.models import CourseStaff, Notification, User
+    from lms.models import CourseStaff, Notification, SignIn, User
 
     unread = (
         select(func.count(Notification.id))
@@ -52,14 +55,20 @@ def _signed_in_user_statement():
     )
     teaches = select(CourseStaff.user_id).where(CourseStaff.user_id == User.id).correlate(User).exists()
     columns = [column for column in User.__table__.c if column.key != "password_hash"]
-    return select(*columns, unread.label("unread_notifications"), teaches.label("teaches")).where(
-        User.session_token == bindparam("token")
+    # The sign-in counts while it is younger than its lifetime and made since the account's last password change.
+    return (
+        select(*columns, unread.label("unread_notifications"), teaches.label("teaches"),
+               SignIn.token.label("sign_in_token"))  # fmt: skip
+        .select_from(SignIn)
+        .join(User, and_(User.id == SignIn.user_id, User.session_token == SignIn.account_token))
+        .where(SignIn.token == bindparam("token"), SignIn.created_at >= bindparam("not_before"))
     )
 
 
 @login_manager.user_loader
-def load_user(session_token):
-    row = database.rows(_signed_in_user_statement(), {"token": session_token}).first()
+def load_user(sign_in_token):
+    not_before = utcnow() - sign_in_lifetime()
+    row = database.rows(_signed_in_user_statement(), {"token": sign_in_token, "not_before": not_before}).first()
     if row is None or not row.active:
         return None
     return SignedInUser(row._mapping)

@@ -1,13 +1,15 @@
 """Account rules: registration by e-mailed link, login checks, password reset and change."""
 
+import secrets
+
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.database import utcnow
 from lms.extensions import db
-from lms.models import User
+from lms.models import SignIn, User
 from lms.throttle import is_throttled, record_hit, reset
 
 # Compared against when the e-mail is unknown, so a failed login takes as long either way.
@@ -135,6 +137,30 @@ def user_for_reset_token(token):
     if user is None or not user.active or _password_fingerprint(user) != payload.get("p"):
         raise AccountError("This reset link was already used or is no longer valid. Please ask for a new one.")
     return user
+
+
+def sign_in_lifetime():
+    """How long a sign-in lasts: as long as the longer of a session cookie and a remember-me cookie."""
+    config = current_app.config
+    return max(config["PERMANENT_SESSION_LIFETIME"], config["REMEMBER_COOKIE_DURATION"])
+
+
+def start_sign_in(user):
+    """A new sign-in for this browser; login_user(user) then puts its token into the cookies (User.get_id).
+    Sign-ins past their lifetime, or made before the user's last password change, are cleared out here."""
+    cutoff = utcnow() - sign_in_lifetime()
+    db.session.execute(delete(SignIn).where(SignIn.created_at < cutoff))
+    db.session.execute(delete(SignIn).where(SignIn.user_id == user.id, SignIn.account_token != user.session_token))
+    token = secrets.token_urlsafe(32)
+    db.session.add(SignIn(token=token, user_id=user.id, account_token=user.session_token))
+    user.sign_in_token = token
+    return token
+
+
+def end_sign_in(token):
+    """Logging out: the sign-in goes, so the cookies that carry its token (and any copy of them) are dead."""
+    if token:
+        db.session.execute(delete(SignIn).where(SignIn.token == token))
 
 
 def change_password(user, new_password):

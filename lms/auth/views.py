@@ -38,6 +38,7 @@ def _refuse_throttled_login(email):
 def _start_session(user, remember):
     # A fresh session on login: nothing from before (e.g. a planted session id or CSRF token) carries over.
     session.clear()
+    services.start_sign_in(user)
     login_user(user, remember=remember)
     services.record_login(user)
 
@@ -115,8 +116,11 @@ def logout():
     form = ButtonForm()
     if not form.validate_on_submit():
         abort(400)
-    logout_user()
+    services.end_sign_in(session.get("_user_id"))
+    db.session.commit()
+    # Cleared before logout_user(), which leaves the note that makes Flask-Login delete the remember-me cookie.
     session.clear()
+    logout_user()
     flash("You are logged out. See you in your next spare moment.", "info")
     return redirect(url_for("main.index"))
 
@@ -171,7 +175,9 @@ def change_password():
         else:
             services.change_password(account, form.password.data)
             db.session.commit()
-            # Keep this browser logged in with the new session token; all others are now invalid.
+            # Every sign-in has ended with the new session token: this browser gets a new one and stays logged in.
+            services.start_sign_in(account)
+            db.session.commit()
             login_user(account, remember=bool(request.cookies.get(current_app.config.get(
                 "REMEMBER_COOKIE_NAME", "remember_token"))))  # fmt: skip
             flash("Password changed. You were logged out everywhere else.", "success")

@@ -24,7 +24,9 @@ class UserTraits:
     pages see as current_user (lms/auth), so both answer alike."""
 
     def get_id(self):
-        return self.session_token
+        # Flask-Login keeps this in the session cookie and the remember-me cookie: the sign-in's token, one per
+        # browser, so logging out there ends that browser's sign-in and no other.
+        return self.sign_in_token
 
     @property
     def is_active(self):
@@ -54,7 +56,8 @@ class User(UserTraits, UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(80))
     password_hash: Mapped[str] = mapped_column(String(255))
-    # Flask-Login's alternative id: replaced on password change or deactivation, ending every session.
+    # The account's current generation of sign-ins: replaced on password change or deactivation, which ends
+    # every sign-in made before (a SignIn counts only while its account_token still matches).
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     role: Mapped[str] = mapped_column(String(20), default="learner")
     active: Mapped[bool] = mapped_column(default=True)
@@ -71,6 +74,9 @@ class User(UserTraits, UserMixin, db.Model):
     weekly_goal_minutes: Mapped[int] = mapped_column(default=60)
     email_preference: Mapped[str] = mapped_column(String(20), default="immediately")
 
+    # The token of the sign-in being started in this request (auth.services.start_sign_in), for get_id().
+    sign_in_token = None
+
     def set_password(self, password):
         self.password_hash = generate_password_hash(password, method="scrypt")
         self.session_token = new_session_token()
@@ -83,6 +89,21 @@ class User(UserTraits, UserMixin, db.Model):
 
     def __repr__(self):
         return f"<User {self.id} {self.email}>"
+
+
+class SignIn(db.Model):
+    """One browser's sign-in: its token is what the session and remember-me cookies carry. Logging out deletes
+    the row, so a copy of either cookie stops working too (a signed cookie can't be taken back, but what it
+    points at can). A sign-in lasts at most auth.services.sign_in_lifetime() and only while account_token is
+    the user's current session_token."""
+
+    __tablename__ = "sign_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    account_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class AuditEntry(db.Model):
