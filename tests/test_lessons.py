@@ -87,9 +87,32 @@ def test_not_enrolled_visitors_go_to_course_page_or_403(client, login, instructo
     assert db.session.query(LessonProgress).count() == 0
 
 
-def test_preview_only_for_published_courses(client, instructor):
+def test_preview_only_for_published_courses(client, login, instructor, learner):
+    """A draft's lessons, previews included, are a 404 for everyone outside its staff, as its course page is:
+    a 403 told visitors that the course exists."""
     course = make_course(instructor, status="draft", preview_first=True)
-    assert client.get(url(course, lessons_of(course)[0])).status_code in (302, 403)
+    preview, other = lessons_of(course)
+    assert client.get(url(course, preview)).status_code == 404
+    assert client.get(url(course)).status_code == 404
+    login(learner)
+    assert client.get(url(course, other)).status_code == 404
+    assert client.get(f"/courses/{course.slug}/discussion/").status_code == 404
+
+
+def test_a_preview_lesson_in_an_archived_module_is_closed_to_visitors(client, login, instructor, learner):
+    """The studio archives a module that learners have progress in: its lessons leave the syllabus, and a free
+    preview among them must not stay readable from outside the course."""
+    course = make_course(instructor, modules=((5,), (5, 10)))
+    preview = lessons_of(course)[1]
+    preview.is_preview = True
+    db.session.commit()
+    assert client.get(url(course, preview)).status_code == 200
+    preview.module.archived_at = utcnow()
+    db.session.commit()
+    assert client.get(url(course, preview)).status_code in (302, 404)
+    assert "free preview" not in client.get(url(course, preview), follow_redirects=True).text
+    login(learner)
+    assert "free preview" not in client.get(url(course, preview), follow_redirects=True).text
 
 
 def test_lesson_of_another_course_is_404(client, login, instructor, learner):

@@ -12,7 +12,7 @@ from lms.discussion import queries
 from lms.extensions import db
 from lms.models import Course, Lesson
 from lms.models.discussion import Post, Thread
-from lms.permissions import member_params, remember_membership, with_membership
+from lms.permissions import can_view_course_page, member_params, remember_membership, with_membership
 
 
 @cache
@@ -30,6 +30,8 @@ def load_course(slug):
     course, is_staff, enrolment = row
     remember_membership(current_user, course, is_staff, enrolment)
     viewer = queries.viewer_for(current_user, course)
+    if viewer is None and not can_view_course_page(current_user, course):
+        abort(404)  # e.g. a draft: as on its course page, nobody outside learns that it exists
     if viewer is None:
         abort(403, "The discussion is for learners enrolled in this course. Enrol on the course page to join in.")
     return course, viewer

@@ -26,7 +26,7 @@ from lms.permissions import (
 )
 from lms.progress import services as progress
 from lms.security import query_int
-from lms.syllabus import LessonInfo
+from lms.syllabus import LessonInfo, syllabus
 from lms.templating import has_endpoint
 
 bp = Blueprint("lessons", __name__)
@@ -86,9 +86,14 @@ def _course_and_lesson_or_404(slug, lesson_id, *, with_module=True):
     return course, lesson
 
 
+def _in_syllabus(course, lesson):
+    """Whether learners can open the lesson at all: one archived itself, or in an archived module, is not."""
+    return any(open_lesson.id == lesson.id for open_lesson in syllabus(course))
+
+
 def _send_to_course_page(course, message):
     if not can_view_course_page(current_user, course):
-        abort(403)  # e.g. a draft: no redirect to a course page the visitor may not see
+        abort(404)  # e.g. a draft: as on its course page, nobody outside learns that it exists
     if has_endpoint("enrolment.course_page"):
         flash(message, "info")
         return redirect(url_for("enrolment.course_page", slug=course.slug))
@@ -151,7 +156,7 @@ def lesson(slug, lesson_id):
     course, lesson = _course_and_lesson_or_404(slug, lesson_id)
     access = Access(course)
     if not access.can_take:
-        if lesson.is_preview and course.is_published and lesson.archived_at is None:
+        if lesson.is_preview and course.is_published and _in_syllabus(course, lesson):
             return _render_lesson(course, lesson, None, None, access, preview=True)
         return _send_to_course_page(course, "Enrol in this course to open that lesson.")
     outline, state = _outline_and_state(course, lesson, access)
