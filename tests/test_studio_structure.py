@@ -238,3 +238,76 @@ def test_bad_input_never_gives_a_server_error(client, owner_course):
         assert client.post(url, data=data).status_code == 200, (url, data)
     db.session.expire_all()
     assert lesson.title == "Lesson 1.1"
+
+
+def _done(learner, lessons):
+    from lms.progress.services import mark_lesson_done
+
+    for lesson in lessons:
+        mark_lesson_done(learner, lesson)
+    db.session.commit()
+
+
+@pytest.mark.parametrize("removed", ["lesson without progress", "lesson with progress", "module"])
+def test_removing_the_last_lessons_a_learner_had_left_finishes_the_course(app, client, login, make_user,
+                                                                          removed):  # fmt: skip
+    """A learner had done every lesson but the last ones, which the studio then removes: they have finished,
+    with their certificate, although no "mark done" of theirs will ever say so."""
+    from lms.models import Certificate, Enrolment
+    from tests.factories import enrol
+
+    owner = make_user(role="instructor")
+    course = make_course(owner, "Feedback", slug="feedback", modules=((5, 10), (7, 8)))
+    learner, other, behind = make_user("lena@example.com"), make_user("otto@example.com"), make_user("bo@example.com")
+    for person in (learner, other, behind):
+        enrol(person, course)
+    first, second, third, fourth = lessons_of(course)
+    _done(behind, [first])
+    login(owner)
+    if removed == "module":
+        _done(learner, [first, second])
+        _done(other, [third])  # someone has progress in it: the module is archived, not deleted
+        client.post(f"/studio/courses/feedback/modules/{course.modules[1].id}/delete")
+    else:
+        _done(learner, [first, second, third])
+        if removed == "lesson with progress":
+            _done(other, [fourth])  # someone has progress in it: the lesson is archived, not deleted
+        client.post(f"/studio/courses/feedback/lessons/{fourth.id}/delete")
+    enrolments = {e.user_id: e for e in db.session.scalars(select(Enrolment))}
+    db.session.expire_all()
+    assert enrolments[learner.id].completed_at is not None
+    assert enrolments[behind.id].completed_at is None, "only those who have done every lesson left"
+    certificates = db.session.scalars(select(Certificate.user_id)).all()
+    assert certificates == [learner.id]
+
+    client.post("/auth/logout")
+    login(learner)
+    home = client.get("/learn/feedback/").text
+    assert "You finished this course" in home and "certificate" in home.lower()
+    assert "Feedback" in client.get("/progress/certificates").text
+
+
+def test_a_finished_course_that_gets_a_new_lesson_still_says_finished_with_its_certificate(client, login,
+                                                                                          make_user):  # fmt: skip
+    """The dashboard and catalog go by the completed enrolment; the course home and course page used the live
+    percentage and so hid the certificate link once a lesson was added. All now agree, and the new lesson is
+    offered."""
+    from tests.factories import enrol
+
+    owner = make_user(role="instructor")
+    course = make_course(owner, "Feedback", slug="feedback", modules=((5, 10),))
+    learner = make_user("lena@example.com")
+    enrol(learner, course)
+    _done(learner, lessons_of(course))
+    login(owner)
+    client.post(f"/studio/courses/feedback/modules/{course.modules[0].id}/lessons/new",
+                data=lesson_data(course.modules[0].id, title="Bonus: feedback by e-mail"))  # fmt: skip
+    client.post("/auth/logout")
+    login(learner)
+    home = client.get("/learn/feedback/").text
+    assert "You finished this course." in home and "View your certificate" in home
+    assert "Continue: Bonus: feedback by e-mail" in home
+    page = client.get("/courses/feedback").text
+    assert "You finished this course; lessons added since then are open to you." in page
+    assert "67% done" not in page
+    assert "Completed" in client.get("/").text

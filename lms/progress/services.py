@@ -188,6 +188,38 @@ def complete_course_if_finished(user, course_id, now=None):
     return newly, issue_certificate(user.id, course_id, now)
 
 
+def complete_learners_now_finished(course_id, now=None):
+    """After the studio removes or archives lessons: complete the enrolment of, and issue the certificate to,
+    every active learner who has now done every lesson left. Their last lesson was the one removed, so no
+    "mark done" of theirs will ever do it. Returns how many were completed."""
+    now = now or utcnow()
+    total = (
+        select(func.count(Lesson.id))
+        .join(Module, Module.id == Lesson.module_id)
+        .where(Lesson.course_id == course_id, available_lessons_clause())
+        .scalar_subquery()
+    )
+    done = (
+        select(func.count(LessonProgress.lesson_id))
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .join(Module, Module.id == Lesson.module_id)
+        .where(LessonProgress.user_id == Enrolment.user_id, LessonProgress.course_id == course_id,
+               LessonProgress.completed_at.is_not(None), available_lessons_clause())  # fmt: skip
+        .correlate(Enrolment)
+        .scalar_subquery()
+    )
+    finished = db.session.scalars(
+        select(Enrolment)
+        .where(Enrolment.course_id == course_id, Enrolment.status == "active", Enrolment.completed_at.is_(None),
+               total > 0, done >= total)  # fmt: skip
+        .with_for_update()
+    ).all()
+    for enrolment in finished:
+        enrolment.completed_at = now
+        issue_certificate(enrolment.user_id, course_id, now)
+    return len(finished)
+
+
 @cache
 def _certificate_insert():
     # Nothing on any conflict: the learner's certificate exists already (or, in theory, its random code does).

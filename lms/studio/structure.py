@@ -12,6 +12,7 @@ from lms.content import estimate_minutes, render_markdown
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import Lesson, LessonProgress, Module, Upload
+from lms.progress.services import complete_learners_now_finished
 from lms.studio.services import StudioError, recompute_course_totals
 from lms.studio.uploads import delete_upload
 
@@ -187,17 +188,23 @@ def _delete_lesson_files(lesson_ids):
     return [delete_upload(upload) for upload in uploads]
 
 
+def _after_removal(course):
+    """Fewer lessons count now: new totals, and learners who had done all the others have finished."""
+    db.session.flush()
+    recompute_course_totals(course)
+    complete_learners_now_finished(course.id)
+
+
 def remove_lesson(lesson):
     """Archive when learners have progress (their records stay), else delete. Returns (archived, paths)."""
     course = lesson.course
     if learners_with_progress([lesson.id]):
         lesson.archived_at = utcnow()
-        recompute_course_totals(course)
+        _after_removal(course)
         return True, []
     paths = _delete_lesson_files([lesson.id])
     lesson.module.lessons.remove(lesson)
-    db.session.flush()
-    recompute_course_totals(course)
+    _after_removal(course)
     return False, paths
 
 
@@ -206,12 +213,11 @@ def remove_module(module):
     lesson_ids = [lesson.id for lesson in module.lessons]
     if learners_with_progress(lesson_ids):
         module.archived_at = utcnow()
-        recompute_course_totals(course)
+        _after_removal(course)
         return True, []
     paths = _delete_lesson_files(lesson_ids)
     course.modules.remove(module)
-    db.session.flush()
-    recompute_course_totals(course)
+    _after_removal(course)
     return False, paths
 
 
