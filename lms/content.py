@@ -38,10 +38,23 @@ def _filter_attributes(tag, name, value):
         if name == "class":
             return value.startswith("language-")
         if tag == "img" and name == "src":
-            # Images only from our own uploads or over https: no data:, no javascript:.
-            return value.startswith(("/", "https://")) and not value.startswith("//")
+            return is_allowed_image_source(value)
         return True
     return False
+
+
+def is_allowed_image_source(value):
+    """Images only from our own uploads or over https: no data:, no javascript:, and no other address on this
+    site. A reader's browser fetches an image with the reader's cookies, so `<img src="/learn/.../lessons/8">`
+    in a post would open that lesson as every reader (moving their resume point); and `/\\evil.example` is
+    `//evil.example` to a browser."""
+    if value.startswith("https://") and "\\" not in value:
+        return True
+    return bool(_UPLOAD_PATH.match(value)) and ".." not in value
+
+
+# lms/studio/views.py serve_upload (a download, which changes nothing), after the site's path prefix if any.
+_UPLOAD_PATH = re.compile(r"^(?:/[\w.~-]+)*/studio/files/[\w.-]+$")
 
 
 def _set_link_rel(rel):

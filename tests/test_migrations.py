@@ -90,3 +90,26 @@ def test_stored_html_gets_code_escaped_once_on_upgrade(fresh_database, tmp_path)
         db.session.remove()
         downgrade(revision="base")
         db.engine.dispose()
+
+
+def test_stored_html_keeps_images_only_from_uploads_or_https_on_upgrade(fresh_database, tmp_path):
+    """An image that pointed at another page of the site (which every reader's browser would open with their
+    cookies) loses its src; uploaded and https images, and the rest of the HTML, stay as they were."""
+    from lms.models import Course
+
+    before = ('<p>Look <img src="/learn/c/lessons/8" alt=""> and <img src="/\\evil.example/x.png" alt="e"></p>'
+              '<p><img src="/studio/files/a1.png" alt="chart"> <img src="https://images.example/p.jpg" alt="p"></p>')
+    after = ('<p>Look <img alt=""> and <img alt="e"></p>'
+             '<p><img src="/studio/files/a1.png" alt="chart"> <img src="https://images.example/p.jpg" alt="p"></p>')
+    app = make_app(fresh_database, tmp_path / "instance")
+    with app.app_context():
+        upgrade(revision="5fd43c84ec40")
+        db.session.add_all([Course(slug="old", title="Old", description_html=before),
+                            Course(slug="plain", title="Plain", description_html="<p>No images</p>")])  # fmt: skip
+        db.session.commit()
+        upgrade()
+        stored = dict(db.session.execute(text("SELECT slug, description_html FROM courses")).all())
+        assert stored == {"old": after, "plain": "<p>No images</p>"}
+        db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()

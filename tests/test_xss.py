@@ -428,3 +428,19 @@ def test_code_in_markdown_reads_as_written_and_bare_links_outside_code_become_li
     linked = str(render_markdown("Read https://example.com/guide?a=1&b=2 first & then `code`", ugc=True))
     assert ('<a href="https://example.com/guide?a=1&amp;b=2" rel="nofollow ugc noopener">'
             'https://example.com/guide?a=1&amp;b=2</a> first &amp; then <code>code</code>') in linked
+
+
+@pytest.mark.parametrize("ugc", [False, True])
+def test_images_come_only_from_uploads_or_https_never_from_other_pages_of_the_site(ugc):
+    """A reader's browser fetches an image with the reader's cookies: an image pointing at a lesson would open
+    that lesson as every reader of the post and move their "Continue" point. Only uploaded files (a download)
+    and https images are kept; `/\\evil.example` is `//evil.example` to a browser."""
+    from lms.content import render_markdown
+
+    for source in ('<img src="/learn/client-communication/lessons/8" alt="">', "![x](/learn/c/lessons/8)",
+                   '<img src="/\\evil.example/x.png" alt="">', '<img src="/studio/files/../../learn/c/" alt="">',
+                   "![x](/courses/c/withdraw)"):  # fmt: skip
+        html = str(render_markdown(source, ugc=ugc))
+        assert "src=" not in html, (source, html)
+    kept = str(render_markdown("![chart](/studio/files/a1B2-c3.png) ![photo](https://images.example/p.jpg)", ugc=ugc))
+    assert 'src="/studio/files/a1B2-c3.png"' in kept and 'src="https://images.example/p.jpg"' in kept
