@@ -256,7 +256,8 @@ def test_profile_edit_and_public_profile_shows_only_peer_details(client, make_us
     response = client.post(
         "/auth/profile",
         data={"display_name": "Lena L", "headline": "Freelance designer", "bio": "I design.", "skills": "negotiation,  feedback ,",
-              "timezone": "Europe/Berlin", "website": "", "weekly_goal_minutes": "90", "email_preference": "daily"},
+              "timezone": "Europe/Berlin", "website": "", "weekly_goal_minutes": "90", "email_preference": "daily",
+              "profile_visible": "y"},  # shown to peers (off, other learners see only the name)
     )  # fmt: skip
     assert response.status_code == 302
     db.session.refresh(user)

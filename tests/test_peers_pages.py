@@ -475,3 +475,38 @@ def test_review_queue_queries_do_not_grow(world, client, login, make_user, count
         assert client.get(f"/studio/courses/{course.slug}/reviews").status_code == 200
     assert small.count == large.count
     assert db.session.scalar(select(func.count(Block.blocker_id))) == 0
+
+
+def test_a_learner_out_of_the_people_lists_keeps_their_profile_to_connections(world, client, login, make_user):
+    """Turning "show me in people lists" off hides more than the lists: other learners see only the name on the
+    profile (which posts link to), and cannot send a connection request; connections, the person themselves,
+    admins and anyone the person asked still can. Instructors' profiles stay public."""
+    course, a, b, admin, owner = world["course"], world["a"], world["b"], world["admin"], world["owner"]
+    b.headline, b.bio, b.skills = "Negotiation nerd", "Ten years of client work.", "pricing"
+    owner.headline = "Coach for freelancers"
+    a.profile_visible, b.profile_visible = True, False
+    db.session.commit()
+    login(a)
+    profile = client.get(f"/auth/people/{b.id}").text
+    assert b.display_name in profile and "keeps their profile for the peers they are connected with" in profile
+    assert "Negotiation nerd" not in profile and "Ten years" not in profile and "pricing" not in profile
+    assert "Coach for freelancers" in client.get(f"/auth/people/{owner.id}").text
+    response = client.post(f"/courses/{course.slug}/people/{b.id}/connect", follow_redirects=True)
+    assert f"{b.display_name} does not take connection requests." in response.text
+    assert db.session.scalar(select(func.count(Connection.id))) == 0
+    assert not db.session.scalar(select(Notification).where(Notification.user_id == b.id,
+                                                            Notification.kind == "connection_request"))  # fmt: skip
+
+    client.post("/auth/logout")
+    login(b)
+    own = client.get(f"/auth/people/{b.id}").text
+    assert "Negotiation nerd" in own and "Other learners see only your name here" in own
+    client.post(f"/courses/{course.slug}/people/{a.id}/connect")  # b asks a, who is listed
+    client.post("/auth/logout")
+    login(a)
+    accepted = client.post(f"/courses/{course.slug}/people/{b.id}/connect", follow_redirects=True)
+    assert f"You are now connected with {b.display_name}." in accepted.text, "answering their request works"
+    assert "Negotiation nerd" in client.get(f"/auth/people/{b.id}").text, "connections see the whole profile"
+    client.post("/auth/logout")
+    login(admin)
+    assert "Ten years of client work." in client.get(f"/auth/people/{b.id}").text

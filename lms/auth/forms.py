@@ -93,7 +93,10 @@ class ProfileForm(FlaskForm):
         validators=[Optional(), Length(max=300), URL(require_tld=True), _http_url_only],
         description="Shown only to peers you have connected with.",
     )  # fmt: skip
-    profile_visible = BooleanField("Show me in course people lists so peers can find and connect with me")
+    profile_visible = BooleanField(
+        "Show me in course people lists so peers can find and connect with me",
+        description="Off: other learners see only your name on your profile, and only you can start a connection.",
+    )  # fmt: skip
     weekly_goal_minutes = IntegerField(
         "Weekly learning goal (minutes)", default=60,
         # InputRequired, not DataRequired: 0 is an answer, to be told the range rather than "required".

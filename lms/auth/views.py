@@ -16,7 +16,7 @@ from lms.auth.forms import (
 from lms.extensions import db
 from lms.mail import send_mail
 from lms.models import User
-from lms.peers.directory import is_blocked_between
+from lms.peers.directory import is_blocked_between, shows_full_profile
 from lms.throttle import is_throttled, record_hit, window_minutes
 from lms.urls import next_from_request
 
@@ -209,4 +209,5 @@ def public_profile(user_id):
     # Blocking hides two people from each other (the peers' directory); admins still see every profile.
     if not current_user.is_admin and user.id != current_user.id and is_blocked_between(current_user.id, user.id):
         abort(404)
-    return render_template("auth/public_profile.html", person=user)
+    return render_template("auth/public_profile.html", person=user,
+                           in_full=shows_full_profile(current_user, user))  # fmt: skip

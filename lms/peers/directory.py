@@ -150,12 +150,28 @@ def connection_between(a_id, b_id):
     return db.session.scalar(select(Connection).where(Connection.user_a_id == low, Connection.user_b_id == high))
 
 
+def shows_full_profile(viewer, person):
+    """Whether the viewer sees the person's headline, skills and bio. A learner who stays out of the people
+    lists (profile_visible off) shows them only to their connections; instructors and admins teach in public.
+    Everyone sees the name, which their posts show anyway."""
+    if person.profile_visible or person.role in ("instructor", "admin"):
+        return True
+    if viewer.id == person.id or viewer.is_admin:
+        return True
+    connection = connection_between(viewer.id, person.id)
+    return connection is not None and connection.status == "accepted"
+
+
 def request_connection(requester, other, course):
     if requester.id == other.id:
         raise DirectoryError("You cannot connect with yourself.")
     if is_blocked_between(requester.id, other.id):
         raise DirectoryError("You cannot connect with this person.")
     connection = connection_between(requester.id, other.id)
+    asked_by_other = connection is not None and connection.status == "pending" and connection.requester_id == other.id
+    if not other.profile_visible and not asked_by_other:
+        # They chose not to be found: nobody outside their connections can ask, only answer their request.
+        raise DirectoryError(f"{other.display_name} does not take connection requests.")
     if connection is not None:
         if connection.status == "accepted":
             raise DirectoryError("You are already connected.")
