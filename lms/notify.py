@@ -11,11 +11,14 @@ from lms.models import AuditEntry, Notification
 def notify(user, kind, message, url="", *, email_subject=None):
     """Create a notification; e-mail it at once if the user's preference is "immediately".
 
-    Digest preferences leave emailed_at empty for `send-digests` to pick up later.
+    Digest preferences leave emailed_at empty for `send-digests` to pick up later. With "never" (or a deactivated
+    account) it is settled at once: switching to a digest later must not mail what came before.
     """
     notification = Notification(user_id=user.id, kind=kind, message=message[:500], url=url[:500])
     db.session.add(notification)
-    if user.email_preference == "immediately" and user.active:
+    if user.email_preference == "never" or not user.active:
+        notification.emailed_at = utcnow()  # nothing to send, now or in a later digest
+    elif user.email_preference == "immediately":
         link = absolute_url(url)
         settings = absolute_url("/auth/profile")
         send_mail(user.email, email_subject or f"Sparetime: {shortened(message, 70)}",

@@ -160,7 +160,9 @@ def test_digests_send_each_item_once_and_respect_never(app, world, runner, outbo
     weekly = [m for m in outbox() if m["To"] == world.instructor.email]
     assert len(weekly) == 1 and weekly[0].get_content().count("mentioned you") == 1
     assert not [m for m in outbox() if m["To"] == world.tom.email]
-    assert all(n.emailed_at is None for n in _notes(world.tom))  # in-app only
+    # In-app only: no mail went to Tom (above), and his notifications are settled, so a digest he switches to
+    # later does not mail them either.
+    assert _notes(world.tom) and all(n.emailed_at is not None for n in _notes(world.tom))
 
 
 def test_withdrawn_learners_are_not_notified(world):
@@ -182,3 +184,24 @@ def test_notification_link_leads_to_the_post(world, client, use):
     response = client.get(note.url)
     assert response.status_code == 302 and response.location.endswith(f"#post-{post.id}")
     assert db.session.get(Post, post.id) is not None
+
+
+def test_a_first_digest_leaves_out_what_was_read_or_came_while_mail_was_off(app, world, runner, outbox):
+    """Tom had e-mail off, then read his notifications in the app and switched to a daily digest: the digest
+    brings only what is new and unread since then."""
+    app.config["PUBLIC_URL"] = "https://learn.example.com/"
+    world.tom.email_preference = "never"
+    db.session.commit()
+    thread = world.thread(author=world.tom)
+    world.reply(thread, world.maya, body="Came while Tom's mail was off")
+    world.tom.email_preference = "daily"
+    db.session.commit()
+    world.reply(thread, world.maya, body="Came after, and read in the app")
+    read = max(_notes(world.tom), key=lambda n: n.id)
+    read.read_at = read.created_at
+    db.session.commit()
+    world.reply(thread, world.maya, body="New and unread")
+    runner.invoke(args=["send-digests", "daily"])
+    mails = [m for m in outbox() if m["To"] == world.tom.email]
+    assert len(mails) == 1 and mails[0].get_content().count("replied in") == 1
+    assert "1 update" in mails[0]["Subject"]

@@ -111,7 +111,9 @@ def send_digests(frequency):
     pending = db.session.execute(
         select(Notification, User)
         .join(User, User.id == Notification.user_id)
-        .where(User.email_preference == frequency, User.active.is_(True), Notification.emailed_at.is_(None))
+        # Read in the app already: nothing left to tell (the claim below settles them all the same).
+        .where(User.email_preference == frequency, User.active.is_(True), Notification.emailed_at.is_(None),
+               Notification.read_at.is_(None))
         .order_by(Notification.user_id, Notification.created_at, Notification.id)
     ).all()
     by_user = defaultdict(list)

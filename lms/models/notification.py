@@ -20,5 +20,6 @@ class Notification(db.Model):
     url: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
-    # Set once the notification went out by e-mail (at once or in a digest), so no digest repeats it.
+    # Set once the notification is settled for e-mail: sent (at once or in a digest), or never to be sent (the
+    # user had e-mail off), so no digest sends or repeats it.
     emailed_at: Mapped[datetime | None]
