@@ -99,6 +99,20 @@ def test_editing_notifies_only_newly_mentioned(world, client, use):
     assert [n.kind for n in _notes(world.maya)] == ["reply", "mention"]
 
 
+def test_taking_a_mention_out_and_back_in_does_not_call_them_again(world, client, use, outbox):
+    """Edit after edit, alternating a post between no mention and a mention, notified (and e-mailed) Ivo every
+    second time: a post calls each person once."""
+    thread = world.thread()
+    post = world.reply(thread, world.tom, body="Hello")
+    use(world.tom)
+    mails_before = len(outbox())
+    for round_ in range(4):
+        client.post(world.post_url(thread, post, "edit"), data={"body": f"ping @IvoInstructor ({round_})"})
+        client.post(world.post_url(thread, post, "edit"), data={"body": f"hello ({round_})"})
+    assert [n.kind for n in _notes(world.instructor)] == ["mention"]
+    assert len([m for m in outbox()[mails_before:] if m["To"] == world.instructor.email]) <= 1
+
+
 def test_anonymous_author_stays_anonymous_in_notifications_to_peers(world, outbox):
     thread = world.thread(world.tom, title="Need a hand")
     world.reply(thread, world.maya, body="A client once did this to me", anonymous=True)

@@ -75,12 +75,22 @@ def post_created(course, thread, post, author, *, mentioned, new_thread):
 
 
 def mentioned_in_edit(course, thread, post, author, users):
+    """People an edit newly mentions, except those this post has mentioned before: taking a mention out and
+    putting it back, edit after edit, must not call them again each time."""
+    url = post_url(course, post)
     recipients = {user.id: "mention" for user in _not_blocked(author, users) if user.id != author.id}
+    if recipients:
+        told = db.session.scalars(
+            select(Notification.user_id).where(Notification.user_id.in_(recipients), Notification.url == url,
+                                               Notification.kind == "mention")
+        )  # fmt: skip
+        for user_id in set(told):
+            recipients.pop(user_id, None)
 
     def message(recipient_id, kind, staff):
         return f"{_label_for(recipient_id, staff, author, post.anonymous)} mentioned you in “{thread.title}”"
 
-    _send(course, recipients, message, post_url(course, post))
+    _send(course, recipients, message, url)
 
 
 def answer_accepted(course, thread, post, actor):
