@@ -79,12 +79,13 @@ def _zone_of(user):
         return ZoneInfo("UTC")
 
 
-def local_datetime(value, fmt="%d %b %Y, %H:%M"):
-    """Format a naive-UTC datetime in the viewer's time zone."""
+def local_datetime(value, fmt="%d %b %Y, %H:%M", user=None):
+    """Format a naive-UTC datetime in the viewer's time zone, or in `user`'s: a certificate is dated where its
+    holder finished, the same for everyone who checks it."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        aware = value.replace(tzinfo=ZoneInfo("UTC")).astimezone(user_timezone())
+        aware = value.replace(tzinfo=ZoneInfo("UTC")).astimezone(user_timezone(user))
         return aware.strftime(fmt)
     return value.strftime("%d %b %Y")
 
