@@ -191,6 +191,23 @@ def test_heartbeat_adds_time_to_lesson_and_day(client, login, instructor, learne
     assert response.get_json()["credited"] <= 1
 
 
+def test_two_tabs_in_two_courses_do_not_count_the_same_minutes_twice(instructor, make_user):
+    """Lessons of two courses open side by side, each tab beating every 30 s: the learner's day gets the time
+    that really passed, not twice it (each course measured from its own last activity before)."""
+    user = make_user()
+    first, second = make_course(instructor, title="First"), make_course(instructor, title="Second")
+    in_first, in_second = enrol(user, first), enrol(user, second)
+    start = datetime(2026, 3, 2, 9, 0)
+    services.record_lesson_open(user, lessons_of(first)[0], in_first, now=start)
+    services.record_lesson_open(user, lessons_of(second)[0], in_second, now=start)
+    beat = start + timedelta(seconds=31)
+    credited = (services.record_heartbeat(user, lessons_of(first)[0], in_first, 30, now=beat)
+                + services.record_heartbeat(user, lessons_of(second)[0], in_second, 30, now=beat))  # fmt: skip
+    db.session.commit()
+    assert credited <= 31
+    assert db.session.scalar(db.select(DailyActivity.seconds)) <= 31
+
+
 def test_repeated_writes_add_up_in_the_learners_rows(app, instructor, make_user):
     """The upserts' conflict paths: beats add to the lesson's and the day's time, reopening a lesson moves its
     last-opened time but keeps the first, and a later completion keeps the first one."""

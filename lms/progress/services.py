@@ -279,7 +279,11 @@ def credited_seconds(reported, last_activity_at, now):
 def record_heartbeat(user, lesson, enrolment, reported_seconds, now=None):
     """Add measured seconds to the lesson and to today's activity (the learner's local day)."""
     now = now or utcnow()
-    seconds = credited_seconds(reported_seconds, enrolment.last_activity_at, now)
+    # Measured from the learner's last activity in any course: two tabs in two courses share the same minutes.
+    last_activity_at = db.session.scalar(
+        select(func.max(Enrolment.last_activity_at)).where(Enrolment.user_id == user.id)
+    )
+    seconds = credited_seconds(reported_seconds, last_activity_at, now)
     _upsert_progress("heartbeat", user.id, lesson, now, seconds_spent=seconds)
     _move_resume_pointer(enrolment, lesson, now)
     if seconds:
