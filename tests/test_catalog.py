@@ -73,6 +73,14 @@ def test_search_survives_punctuation_and_case(client, five_courses, query):
         assert titles_in(response.text)[0] == "Negotiating rates and scope"
 
 
+@pytest.mark.parametrize("query", ["😀", "?!", "  ---  "])
+def test_a_search_with_nothing_to_look_for_says_so_instead_of_claiming_matches(client, five_courses, query):
+    """Only emoji or punctuation: the catalog is not filtered, and said "5 courses match your search"."""
+    html = client.get("/courses/", query_string={"q": query}).text
+    assert "5 courses" in html and "match your search" not in html
+    assert "has no letters or numbers to search for" in html
+
+
 def test_search_covers_skills_and_follows_skill_edits(client, five_courses):
     assert titles_in(client.get("/courses/?q=sales").text) == ["Lasting client relationships"]
     relationships = five_courses[4]

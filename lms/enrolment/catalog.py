@@ -44,7 +44,12 @@ class CatalogQuery:
 
     @property
     def filtered(self):
-        return bool(self.q.strip() or self.skill or self.level or self.max_minutes)
+        return bool(self.searching or self.skill or self.level or self.max_minutes)
+
+    @property
+    def unsearchable(self):
+        """Search text without a single letter or digit (e.g. only emoji or punctuation): nothing to look for."""
+        return bool(self.q.strip()) and not self.searching
 
 
 def parse_catalog_args(args):
