@@ -189,6 +189,30 @@ def test_feedback_visible_only_after_giving_enough_reviews(app, make_user, clien
     assert b.display_name not in page and c.display_name not in page, "reviewers stay anonymous"
 
 
+def test_the_practice_page_counts_extra_reviews_and_says_when_the_lesson_is_done(app, make_user, client, login):
+    """More reviews than required read "3 peer reviews given (2 needed)", not "3 of 2"; once the lesson is
+    marked done the page says it is complete rather than that it can be marked complete."""
+    from lms.progress.services import mark_lesson_done
+
+    owner = make_user(role="instructor")
+    course, lesson, assignment = course_with_assignment(owner, required=2)
+    a, *others = learners(make_user, course, 5)
+    for person in (a, *others):
+        submit(person, assignment)
+    login(a)
+    url = f"/courses/{course.slug}/lessons/{lesson.id}/practice"
+    for _ in range(2):
+        review_once(a, assignment)
+    page = client.get(url).text
+    assert "<strong>2</strong> of 2 peer reviews given" in page and "this lesson can be marked complete" in page
+    review_once(a, assignment)
+    mark_lesson_done(a, lesson)
+    db.session.commit()
+    page = client.get(url).text
+    assert "of 2 peer reviews given" not in page and "<strong>3</strong> peer reviews given (2 needed)" in page
+    assert "Done: this lesson is complete." in page and "can be marked complete" not in page
+
+
 def test_completion_blocker_until_submitted_and_reviewed(app, make_user):
     owner = make_user(role="instructor")
     course, lesson, assignment = course_with_assignment(owner, required=1)

@@ -14,6 +14,7 @@ from lms.peers import feedback_views, people_views, services, studio_views  # no
 from lms.peers.blueprint import bp, load_course, load_lesson
 from lms.peers.forms import ButtonForm, ReplyForm, SubmissionForm, review_form_for
 from lms.permissions import can_take_course, is_course_staff
+from lms.progress import services as progress
 
 __all__ = ["bp"]
 
@@ -64,7 +65,7 @@ def practice(slug, lesson_id):
         form=form, given=given, feedback_visible=visible, feedback=feedback, is_staff=staff,
         open_slot=None if staff else services.open_slot(current_user, assignment),
         blocker=None if staff else services.completion_blocker(current_user, lesson),
-        reply_form=ReplyForm(), button_form=ButtonForm(),
+        lesson_done=not staff and progress.is_lesson_done(current_user, lesson), reply_form=ReplyForm(), button_form=ButtonForm(),
     )  # fmt: skip
 
 

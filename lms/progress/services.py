@@ -147,6 +147,13 @@ class Completion:
     certificate: Certificate | None = None
 
 
+def is_lesson_done(user, lesson):
+    return db.session.scalar(
+        select(LessonProgress.completed_at).where(LessonProgress.user_id == user.id,
+                                                  LessonProgress.lesson_id == lesson.id)  # fmt: skip
+    ) is not None
+
+
 def mark_lesson_done(user, lesson, now=None):
     """Complete a lesson once (the first completion time is kept) and, when it was the last available
     lesson, complete the course and issue the certificate. Safe under parallel requests."""
