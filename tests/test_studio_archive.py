@@ -9,11 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.models import Course, Upload
+from lms.models import Assignment, Course, Upload
+from lms.peers.services import assignment_for_lesson, save_assignment
 from lms.studio import archive
 from lms.studio.services import recompute_course_totals, set_enrolment_key
 from lms.studio.uploads import path_of, sniff, store_bytes
 from tests.factories import add_quiz, lessons_of, make_course
+from tests.peers_helpers import CRITERIA
 from tests.studio_helpers import HTML, MP4, PDF, PNG, row_counts, stored_files
 
 
@@ -50,6 +52,7 @@ def rich_course(make_user):
     l3.video_embed_url = "https://player.vimeo.com/video/76979871"
     l3.minutes_authored = None
     l2.archived_at = datetime(2026, 6, 1)
+    save_assignment(l1, f"Describe the chart.\n\n![Chart](/studio/files/{image.stored_name})", 3, CRITERIA)
     recompute_course_totals(course)
     db.session.commit()
     add_quiz(l3, pass_mark=75, questions=(("Q1?", [("a", True), ("b", False)]), ("Q2?", [("c", True), ("d",
@@ -67,6 +70,14 @@ def snapshot(course):
             return (upload.original_name, upload.kind, upload.content_type, upload.alt_text, handle.read())
 
     uploads = db.session.scalars(select(Upload).where(Upload.course_id == course.id).order_by(Upload.id)).all()
+
+    def practice(lesson):
+        assignment = assignment_for_lesson(lesson.id)
+        if assignment is None:
+            return None
+        return (assignment.prompt_md.split("/studio/files/")[0], assignment.reviews_required,
+                [(c.position, c.title, c.levels) for c in assignment.criteria])  # fmt: skip
+
     return {
         "settings": (course.title, course.summary, course.description_md, course.description_html, course.outcomes,
                      course.level, course.skill_names, course.enrolment_policy, course.enrolment_key_hash,
@@ -81,7 +92,8 @@ def snapshot(course):
                  file_info(lesson.video_upload),
                  [file_info(u) for u in uploads if u.lesson_id == lesson.id and u.kind == "attachment"],
                  [(q.position, q.prompt, q.kind, [(c.position, c.text, c.is_correct, c.feedback) for c in q.choices])
-                  for q in lesson.questions])
+                  for q in lesson.questions],
+                 practice(lesson))
                 for lesson in m.lessons])
             for m in course.modules
         ],
@@ -102,6 +114,26 @@ def test_export_then_import_gives_an_identical_course(app, rich_course, make_use
     image = next(u for u in copied if u.original_name == "chart.png")
     assert f"/studio/files/{image.stored_name}" in lessons_of(copy)[0].body_md  # links point at the copy's files
     assert f'src="/studio/files/{image.stored_name}"' in lessons_of(copy)[0].body_html
+    practice = assignment_for_lesson(lessons_of(copy)[0].id)
+    assert practice.course_id == copy.id and practice.reviews_required == 3
+    assert [c.title for c in practice.criteria] == ["Clear ask", "Tone"]
+    assert f'src="/studio/files/{image.stored_name}"' in practice.prompt_html
+
+
+def test_archives_from_before_practice_assignments_still_import(app, rich_course):
+    _, course = rich_course
+
+    def without_assignments(manifest):
+        for module in manifest["modules"]:
+            for lesson in module["lessons"]:
+                del lesson["assignment"]
+        return manifest
+
+    data = rebuild(archive.export_course(course), manifest=without_assignments)
+    copy, _ = archive.import_course(io.BytesIO(data))
+    db.session.commit()
+    assert copy.lesson_count == course.lesson_count
+    assert db.session.scalars(select(Assignment).where(Assignment.course_id == copy.id)).all() == []
 
 
 def test_cli_export_and_import(app, runner, rich_course, tmp_path):
@@ -125,9 +157,15 @@ def test_studio_buttons_export_and_import(client, login, rich_course):
     response = client.get("/studio/courses/lasting-clients/export")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     assert "attachment" in response.headers["Content-Disposition"]
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(response.data)).read("manifest.json"))
+    practice = manifest["modules"][0]["lessons"][0]["assignment"]
+    assert practice["reviews_required"] == 3 and practice["criteria"] == CRITERIA
     response = client.post("/studio/import", data={"archive": (io.BytesIO(response.data), "x.zip")},
                            content_type="multipart/form-data")  # fmt: skip
     assert response.status_code == 302 and response.location.endswith("/studio/courses/lasting-clients-2/")
+    copy_lesson = lessons_of(db.session.scalar(select(Course).where(Course.slug == "lasting-clients-2")))[0]
+    page = client.get(f"/studio/courses/lasting-clients-2/preview/lessons/{copy_lesson.id}").get_data(as_text=True)
+    assert "Describe the chart." in page and "Clear ask" in page and "Crisp and specific" in page
     response = client.post("/studio/import", data={"archive": (io.BytesIO(b"junk"), "x.zip")},
                            content_type="multipart/form-data", follow_redirects=True)  # fmt: skip
     assert "Import refused, nothing was changed" in response.get_data(as_text=True)
@@ -192,6 +230,19 @@ BAD_ARCHIVES = {
     "pass mark without answers": lambda d: rebuild(d, manifest=_set(["modules", 1, "lessons", 0, "questions"], [])),
     "bad key hash": lambda d: rebuild(d, manifest=_set(["course", "enrolment_key_hash"], "plaintext")),
     "string minutes": lambda d: rebuild(d, manifest=_set(["modules", 0, "lessons", 0, "minutes"], "5")),
+    "practice not an object": lambda d: rebuild(d, manifest=_set(["modules", 0, "lessons", 0, "assignment"], "x")),
+    "practice without prompt": lambda d: rebuild(d, manifest=_set(["modules", 0, "lessons", 0, "assignment",
+        "prompt_md"], " ")),
+    "practice with 9 reviews": lambda d: rebuild(d, manifest=_set(["modules", 0, "lessons", 0, "assignment",
+        "reviews_required"], 9)),
+    "rubric of one criterion": lambda d: rebuild(d, manifest=_set(["modules", 0, "lessons", 0, "assignment",
+        "criteria"], CRITERIA[:1])),
+    "rubric of six criteria": lambda d: rebuild(d, manifest=_set(["modules", 0, "lessons", 0, "assignment",
+        "criteria"], CRITERIA * 3)),
+    "criterion with three levels": lambda d: rebuild(d, manifest=_set(["modules", 0, "lessons", 0, "assignment",
+        "criteria", 1, "levels"], ["a", "b", "c"])),
+    "criterion without title": lambda d: rebuild(d, manifest=_set(["modules", 0, "lessons", 0, "assignment",
+        "criteria", 0, "title"], "")),
 }
 
 

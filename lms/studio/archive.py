@@ -1,4 +1,5 @@
-"""Course export/import: one .zip with manifest.json (settings, structure, questions, file metadata) + files/.
+"""Course export/import: one .zip with manifest.json (settings, structure, questions, practice assignments,
+file metadata) + files/.
 
 Import validates the whole archive (names, sizes, JSON shape, every file's bytes) before it writes a
 single row or file, so a broken or hostile archive changes nothing.
@@ -14,11 +15,13 @@ from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from lms.content import render_markdown
 from lms.extensions import db
-from lms.models import Choice, Course, CourseSkill, CourseStaff, Lesson, Module, Question, Upload
+from lms.models import Assignment, Choice, Course, CourseSkill, CourseStaff, Lesson, Module, Question, Upload
 from lms.models.course import ENROLMENT_POLICIES, LEVELS
+from lms.peers import services as peers
 from lms.studio import uploads
 from lms.studio.services import SLUG_PATTERN, StudioError, recompute_course_totals, unique_slug
 from lms.studio.structure import embed_src
@@ -41,6 +44,15 @@ def _dt(value):
     return value.isoformat() if value is not None else None
 
 
+def _assignment_entry(assignment):
+    if assignment is None:
+        return None
+    return {
+        "prompt_md": assignment.prompt_md, "reviews_required": assignment.reviews_required,
+        "criteria": [{"title": c.title, "levels": [text for _, text in c.levels]} for c in assignment.criteria],
+    }  # fmt: skip
+
+
 def export_course(course):
     """The course as zip bytes."""
     files, upload_ids = [], set()
@@ -57,6 +69,13 @@ def export_course(course):
     for upload in db.session.scalars(select(Upload).where(Upload.course_id == course.id).order_by(Upload.id)):
         if upload.lesson_id and upload.kind == "attachment":
             lesson_uploads.setdefault(upload.lesson_id, []).append(upload)
+    # One query for every practice assignment of the course (and one for their rubrics), not one per lesson.
+    assignments = {
+        assignment.lesson_id: assignment
+        for assignment in db.session.scalars(
+            select(Assignment).where(Assignment.course_id == course.id).options(selectinload(Assignment.criteria))
+        )
+    }
     manifest = {
         "format": FORMAT,
         "version": VERSION,
@@ -89,6 +108,7 @@ def export_course(course):
                             }
                             for q in lesson.questions
                         ],
+                        "assignment": _assignment_entry(assignments.get(lesson.id)),
                     }
                     for lesson in module.lessons
                 ],
@@ -227,6 +247,26 @@ def _read_files(archive, infos, manifest):
     return files
 
 
+def _validate_assignment(lesson):
+    """A lesson's practice assignment (absent in archives made before they were exported), by the editor's rules."""
+    assignment = lesson.get("assignment")
+    if assignment is None:
+        return
+    assignment = _dict(assignment, "practice assignment")
+    _text(assignment, "prompt_md", 20000, required=True)
+    _int(assignment, "reviews_required", minimum=1, maximum=5, nullable=False)
+    criteria = assignment.get("criteria")
+    if not isinstance(criteria, list) or not 2 <= len(criteria) <= 5:
+        raise ArchiveError("A practice assignment in the manifest needs 2 to 5 rubric criteria.")
+    for criterion in criteria:
+        criterion = _dict(criterion, "rubric criterion")
+        _text(criterion, "title", 120, required=True)
+        levels = criterion.get("levels")
+        if not (isinstance(levels, list) and len(levels) == 4
+                and all(isinstance(text, str) and text.strip() and len(text) <= 300 for text in levels)):
+            raise ArchiveError("A rubric criterion in the manifest needs a description of each of its four levels.")
+
+
 def _validate(manifest, files):
     """Check every value the import will write; return the parsed course settings."""
     course = _dict(manifest.get("course"), "course")
@@ -307,6 +347,7 @@ def _validate(manifest, files):
                     raise ArchiveError("A knowledge-check question in the manifest has no correct choice.")
             if lesson.get("pass_mark") is not None and not questions:
                 raise ArchiveError("A lesson in the manifest has a pass mark but no questions.")
+            _validate_assignment(lesson)
     return settings
 
 
@@ -413,6 +454,10 @@ def _build_course(manifest, settings, owner, new_uploads, renames):
                 video.lesson_id, lesson.video_upload = lesson.id, video
             for ref in data.get("attachments", []):
                 new_uploads[ref].lesson_id = lesson.id
+            if data.get("assignment"):
+                practice = data["assignment"]
+                peers.save_assignment(lesson, _rewrite_links(practice["prompt_md"], renames),
+                                      practice["reviews_required"], practice["criteria"])  # fmt: skip
     recompute_course_totals(course)
     db.session.flush()
     return course

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from lms.auth.forms import ButtonForm
 from lms.extensions import db
 from lms.models import Course, Lesson, Module, Question, Upload
+from lms.peers.services import assignment_for_lesson
 from lms.studio.access import staff_course
 from lms.studio.blueprint import bp
 from lms.studio.services import score_quiz
@@ -58,7 +59,7 @@ def _render_lesson(slug, lesson_id, result=None, answers=None):
     return render_template(
         "studio/preview_lesson.html", course=course, lesson=lesson, attachments=attachments, previous=previous,
         following=following, position=(index + 1 if index is not None else None), total=len(ordered),
-        result=result, answers=answers or {}, form=ButtonForm(),
+        result=result, answers=answers or {}, form=ButtonForm(), practice=assignment_for_lesson(lesson.id),
     )  # fmt: skip
 
 
