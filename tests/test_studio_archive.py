@@ -230,6 +230,8 @@ BAD_ARCHIVES = {
     "pass mark without answers": lambda d: rebuild(d, manifest=_set(["modules", 1, "lessons", 0, "questions"], [])),
     "bad key hash": lambda d: rebuild(d, manifest=_set(["course", "enrolment_key_hash"], "plaintext")),
     "string minutes": lambda d: rebuild(d, manifest=_set(["modules", 0, "lessons", 0, "minutes"], "5")),
+    "nine choices": lambda d: rebuild(d, manifest=_set(["modules", 1, "lessons", 0, "questions", 0, "choices"],
+        [{"text": f"c{i}", "is_correct": i == 0} for i in range(9)])),
     "practice not an object": lambda d: rebuild(d, manifest=_set(["modules", 0, "lessons", 0, "assignment"], "x")),
     "practice without prompt": lambda d: rebuild(d, manifest=_set(["modules", 0, "lessons", 0, "assignment",
         "prompt_md"], " ")),
@@ -244,6 +246,13 @@ BAD_ARCHIVES = {
     "criterion without title": lambda d: rebuild(d, manifest=_set(["modules", 0, "lessons", 0, "assignment",
         "criteria", 0, "title"], "")),
 }
+
+
+def test_a_question_with_more_choices_than_the_editor_holds_is_refused_by_name(app, rich_course):
+    _, course = rich_course
+    data = BAD_ARCHIVES["nine choices"](archive.export_course(course))
+    with pytest.raises(archive.ArchiveError, match="has 9 choices; a question has at most 8"):
+        archive.import_course(io.BytesIO(data))
 
 
 @pytest.mark.parametrize("app_config", [{"IMPORT_MAX_UNCOMPRESSED": 2 * 1024 * 1024}])

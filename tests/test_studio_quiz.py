@@ -115,6 +115,31 @@ def test_author_questions_and_pass_mark(client, login, make_user):
     assert lesson.questions == []
 
 
+def test_a_question_with_more_choices_than_the_editor_allows_opens_and_can_be_trimmed(client, login, make_user):
+    owner = make_user(role="instructor")
+    course = make_course(owner, "Many choices", slug="many-choices")
+    lesson = add_quiz(lessons_of(course)[0], pass_mark=None, questions=(
+        ("Which?", [("Choice A", True)] + [(f"Choice {letter}", False) for letter in "BCDEFGHIJ"]),))  # fmt: skip
+    [question] = lesson.questions
+    login(owner)
+    url = f"/studio/courses/many-choices/lessons/{lesson.id}/questions/{question.id}/edit"
+    response = client.get(url)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert all(f'value="Choice {letter}"' in page for letter in "ABCDEFGHIJ")  # every choice shown, none dropped
+    assert "This question has 10 choices; a question has at most 8. Clear 2 before saving." in page
+    all_ten = [(c.text, c.is_correct, "") for c in question.choices]
+    response = client.post(url, data=choice_data(prompt="Which?", choices=all_ten))
+    assert "A question has at most 8 choices: clear 2 of them." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert len(question.choices) == 10
+    response = client.post(url, data=choice_data(prompt="Which?", choices=all_ten[:8] + [("", False, "")] * 2))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert [c.text for c in question.choices] == [f"Choice {letter}" for letter in "ABCDEFGH"]
+    assert client.get(url).status_code == 200
+
+
 def test_preview_check_scores_without_recording(client, login, quiz_lesson):
     from sqlalchemy import func, select
 

@@ -23,6 +23,7 @@ from lms.models import Assignment, Choice, Course, CourseSkill, CourseStaff, Les
 from lms.models.course import ENROLMENT_POLICIES, LEVELS
 from lms.peers import services as peers
 from lms.studio import uploads
+from lms.studio.quiz import MAX_CHOICES
 from lms.studio.services import SLUG_PATTERN, StudioError, recompute_course_totals, unique_slug
 from lms.studio.structure import embed_src
 
@@ -337,7 +338,10 @@ def _validate(manifest, files):
                 _text(question, "prompt", 1000, required=True)
                 if question.get("kind") not in ("single", "multiple"):
                     raise ArchiveError("The manifest has a question of an unknown kind.")
-                choices = _list(question, "choices", 20)
+                choices = _list(question, "choices")
+                if len(choices) > MAX_CHOICES:
+                    raise ArchiveError(f"A question in the manifest has {len(choices)} choices; a question has at "
+                                       f"most {MAX_CHOICES}.")
                 for choice in choices:
                     choice = _dict(choice, "choice")
                     _text(choice, "text", 500, required=True)

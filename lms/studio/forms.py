@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from lms.models.course import ENROLMENT_POLICIES, LEVELS
 from lms.security import trimmed
+from lms.studio.quiz import MAX_CHOICES
 
 
 def _lower(value):
@@ -139,7 +140,20 @@ class QuestionForm(FlaskForm):
     prompt = TextAreaField("Question", filters=[trimmed], validators=[DataRequired(), Length(max=1000)])
     kind = SelectField("Answer type", choices=[("single", "One correct choice"),
                                                ("multiple", "Several correct choices")])  # fmt: skip
-    choices = FieldList(FormField(ChoiceForm), min_entries=5, max_entries=8)
+    choices = FieldList(FormField(ChoiceForm), min_entries=5, max_entries=MAX_CHOICES)
+
+
+def question_form_for(question=None, **kwargs):
+    """QuestionForm with a row for every choice the question has. One stored before the limit (or imported
+    then) may have more than MAX_CHOICES: its editor shows them all, so none is dropped unseen on save."""
+    count = len(question.choices) if question is not None else 0
+    if count <= MAX_CHOICES:
+        return QuestionForm(**kwargs)
+
+    class RoomyQuestionForm(QuestionForm):
+        choices = FieldList(FormField(ChoiceForm), min_entries=5, max_entries=count)
+
+    return RoomyQuestionForm(**kwargs)
 
 
 class PassMarkForm(FlaskForm):

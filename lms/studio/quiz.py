@@ -7,12 +7,17 @@ from lms.extensions import db
 from lms.models import Choice, Question
 from lms.studio.services import StudioError, quiz_problems
 
+# The most choices a question may have: the editor's rows, and what an import accepts.
+MAX_CHOICES = 8
+
 
 def save_question(lesson, question, *, prompt, kind, choices):
     """Create (question=None) or replace a question. choices: [(text, is_correct, feedback), ...]."""
     choices = [(text.strip(), bool(ok), (feedback or "").strip()) for text, ok, feedback in choices if text.strip()]
     if len(choices) < 2:
         raise StudioError("Give at least two choices.")
+    if len(choices) > MAX_CHOICES:
+        raise StudioError(f"A question has at most {MAX_CHOICES} choices: clear {len(choices) - MAX_CHOICES} of them.")
     correct = sum(1 for _, ok, _ in choices if ok)
     if correct == 0:
         raise StudioError("Mark at least one choice as correct.")

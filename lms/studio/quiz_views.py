@@ -8,7 +8,8 @@ from lms.extensions import db
 from lms.studio import quiz
 from lms.studio.access import lesson_of, question_of, staff_course
 from lms.studio.blueprint import bp
-from lms.studio.forms import PassMarkForm, QuestionForm
+from lms.studio.forms import PassMarkForm, question_form_for
+from lms.studio.quiz import MAX_CHOICES
 from lms.studio.services import StudioError
 
 
@@ -17,7 +18,7 @@ def _editor_url(course, lesson):
 
 
 def _question_form(question=None):
-    form = QuestionForm(obj=question if request.method == "GET" else None)
+    form = question_form_for(question, obj=question if request.method == "GET" else None)
     for number, entry in enumerate(form.choices.entries, start=1):
         entry.form.text.label.text = f"Choice {number}"
         entry.form.is_correct.label.text = f"Choice {number} is correct"
@@ -30,6 +31,9 @@ def _question_form(question=None):
             entry.form.feedback.data = choice.feedback
         for entry in form.choices.entries[len(question.choices):]:
             entry.form.text.data, entry.form.is_correct.data, entry.form.feedback.data = "", False, ""
+        if len(question.choices) > MAX_CHOICES:
+            form.form_errors.append(f"This question has {len(question.choices)} choices; a question has at most "
+                                    f"{MAX_CHOICES}. Clear {len(question.choices) - MAX_CHOICES} before saving.")
     return form
 
 
