@@ -82,6 +82,26 @@ def test_enrolment_key_is_stored_only_as_a_scrypt_hash(client, login, make_user,
     assert course.enrolment_key_hash is None
 
 
+def test_an_enrolment_key_with_spaces_at_either_end_works_without_them(client, login, make_user):
+    from lms.enrolment.services import enrol_learner
+
+    owner = make_user(role="instructor")
+    course = make_course(owner, "Summer school", slug="summer-school")
+    login(owner)
+    client.post("/studio/courses/summer-school/settings",
+                data=course_data(title="Summer school", slug="summer-school", enrolment_policy="key",
+                                 enrolment_key=" Summer 2026 "))  # fmt: skip
+    assert check_password_hash(course.enrolment_key_hash, "Summer 2026")
+    # Learners' keys are trimmed too, so the key works as typed, with or without the spaces.
+    for number, typed in enumerate(("Summer 2026 ", "Summer 2026")):
+        learner = make_user(f"learner{number}@example.com")
+        assert enrol_learner(course, learner, typed).status == "active"
+    response = client.post("/studio/courses/summer-school/settings",
+                           data=course_data(title="Summer school", slug="summer-school", enrolment_policy="key",
+                                            enrolment_key="  ab  "))  # fmt: skip
+    assert "Field must be between 4 and 100 characters long." in response.get_data(as_text=True)
+
+
 def test_enrolment_window_is_stored_in_utc(client, login, make_user):
     login(make_user(role="instructor", timezone="Europe/Berlin"))
     client.post("/studio/courses/new", data=course_data(enrol_opens_at="2027-01-10T09:00",

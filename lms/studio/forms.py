@@ -61,8 +61,10 @@ class CourseForm(FlaskForm):
         "Enrolment", choices=[("open", "Open: anyone can enrol"), ("key", "With an enrolment key"),
                               ("approval", "On approval by staff")],
     )  # fmt: skip
+    # Trimmed like the key a learner types (the enrolment check strips it): a key saved with a space at
+    # either end could never be matched.
     enrolment_key = PasswordField(
-        "Enrolment key", validators=[Optional(), Length(min=4, max=100)],
+        "Enrolment key", filters=[trimmed], validators=[Optional(), Length(min=4, max=100)],
         description="Only for enrolment with a key. Leave blank to keep the current key.",
     )  # fmt: skip
     capacity = IntegerField(
