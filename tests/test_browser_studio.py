@@ -171,3 +171,87 @@ def test_a_file_over_the_upload_limit_is_stopped_in_the_browser_and_keeps_the_ty
     expect(page.get_by_text("saved")).to_be_visible()
     with app.app_context():
         assert db.session.get(Lesson, lesson_id).body_md == typed
+
+
+def test_the_lesson_editor_warns_before_unsaved_changes_are_lost(live_server, page):
+    """The sidebar's "Attach file" and "Save pass mark" are separate forms that reload the page with the stored
+    lesson: typed changes would be lost without a word. The page says so and asks first; so does leaving it."""
+    from tests.factories import lessons_of, make_course
+    from tests.studio_helpers import PDF
+
+    app = live_server.app
+    make_instructor(app)
+    with app.app_context():
+        from lms.models import User
+
+        ines = db.session.scalar(select(User).where(User.email == "ines@example.com"))
+        course = make_course(ines, title="Saying no", slug="saying-no")
+        lesson_id = lessons_of(course)[0].id
+        old_title = lessons_of(course)[0].title
+        db.session.commit()
+    base = live_server.url
+    page.goto(base + "/auth/login")
+    page.get_by_label("E-mail").fill("ines@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    edit_url = f"{base}/studio/courses/saying-no/lessons/{lesson_id}/edit"
+    page.goto(edit_url)
+    notice = page.get_by_text("The lesson has unsaved changes.")
+    expect(notice).to_be_hidden()
+    dialogs = []
+
+    def answer(accept):
+        def handle(dialog):
+            dialogs.append((dialog.type, dialog.message))
+            dialog.accept() if accept else dialog.dismiss()
+
+        return handle
+
+    title = page.get_by_label("Title", exact=True)
+    title.fill("")
+    title.press_sequentially("Say no kindly")
+    expect(notice).to_be_visible()
+    page.get_by_label("Attach a file").set_input_files(
+        {"name": "Worksheet.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    page.once("dialog", answer(False))
+    page.get_by_role("button", name="Attach file").click()
+    expect(title).to_have_value("Say no kindly")  # Cancel: nothing sent, nothing lost
+    assert page.url == edit_url
+    assert dialogs and dialogs[-1][0] == "confirm" and "unsaved changes" in dialogs[-1][1]
+    page.get_by_label("Pass mark (%)").fill("80")
+    page.once("dialog", answer(False))
+    page.get_by_role("button", name="Save pass mark").click()
+    expect(title).to_have_value("Say no kindly")
+    assert len(dialogs) == 2
+    with app.app_context():
+        from lms.models import Upload
+
+        assert db.session.scalar(select(Upload)) is None
+
+    # Leaving by a link asks too (the browser's own "Leave site?" question).
+    page.once("dialog", answer(False))
+    page.get_by_role("link", name="Back to the outline").click()
+    expect(title).to_have_value("Say no kindly")
+    assert dialogs[-1][0] == "beforeunload"
+
+    # OK throws the changes away on purpose: the file is attached, the lesson keeps its stored title.
+    page.once("dialog", answer(True))
+    page.get_by_role("button", name="Attach file").click()
+    expect(page.get_by_role("link", name="Worksheet.pdf")).to_be_visible()
+    expect(title).to_have_value(old_title)
+    expect(notice).to_be_hidden()
+
+    # Saving the lesson itself asks nothing; a refused save comes back unsaved, and says so.
+    count = len(dialogs)
+    title.fill("Say no kindly")
+    page.get_by_role("button", name="Save lesson").click()
+    expect(page.get_by_text("Lesson saved.")).to_be_visible()
+    title.fill("")
+    page.get_by_role("button", name="Save lesson").click()
+    expect(page.get_by_text("This field is required.")).to_be_visible()
+    expect(notice).to_be_visible()
+    assert len(dialogs) == count
+    with app.app_context():
+        from lms.models import Lesson
+
+        assert db.session.get(Lesson, lesson_id).title == "Say no kindly"

@@ -1,5 +1,8 @@
-// Studio: drag-and-drop reordering of modules and lessons. Enhances the Up/Down buttons, which keep
-// working without JavaScript; the new order is posted to the same server-side rules as those buttons.
+// Studio: drag-and-drop reordering of modules and lessons, and the lesson editor's guard for unsaved changes.
+// Every page works without this file.
+
+// Reordering enhances the Up/Down buttons, which keep working without JavaScript; the new order is posted to
+// the same server-side rules as those buttons.
 (function () {
   "use strict";
   var outline = document.querySelector(".studio-outline[data-reorder-url]");
@@ -88,5 +91,65 @@
     makeDraggable(item, title ? title.textContent.trim() : "item");
     item.addEventListener("dragover", function (event) { placeOver(event, item); });
     item.addEventListener("drop", function (event) { if (dragged) { event.preventDefault(); } });
+  });
+})();
+
+// The lesson editor's sidebar forms (attach a file, pass mark, remove) are separate forms that reload the page,
+// and so do its links: lesson changes not saved yet would be lost without a word. Say in the page that the
+// lesson has unsaved changes, and ask before another form or leaving the page throws them away.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-unsaved-guard]");
+  if (!form) { return; }
+  var notice = document.querySelector("[data-unsaved-notice]");
+  // A refused save comes back with what was typed: unsaved from the start.
+  var startsUnsaved = form.hasAttribute("data-unsaved");
+  var leaving = false;
+
+  function fields() {
+    return Array.prototype.map.call(form.elements, function (element) {
+      if (!element.name || element.name === "csrf_token") { return ""; }
+      var value = (element.type === "checkbox" || element.type === "radio") ? element.checked : element.value;
+      return element.name + "=" + value;
+    }).join("\n");
+  }
+
+  var loaded = fields();
+
+  function unsaved() { return startsUnsaved || fields() !== loaded; }
+
+  function showNotice() {
+    if (!notice) { return; }
+    var show = unsaved();
+    if (show === !notice.hidden) { return; }
+    notice.hidden = !show;
+    notice.textContent = show ? notice.getAttribute("data-unsaved-notice") : "";
+  }
+
+  form.addEventListener("input", showNotice);
+  form.addEventListener("change", showNotice);
+  showNotice();
+
+  // app.js registers its submit checks first: a submit it stopped (a file over the limit) leaves nothing.
+  form.addEventListener("submit", function (event) {
+    if (!event.defaultPrevented) { leaving = true; }
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("form"), function (other) {
+    if (other === form) { return; }
+    other.addEventListener("submit", function (event) {
+      if (event.defaultPrevented || leaving || !unsaved()) { return; }
+      if (window.confirm("The lesson has unsaved changes, and this would throw them away. " +
+                         "Press Cancel to go back and save the lesson first, or OK to continue without them.")) {
+        leaving = true;
+      } else {
+        event.preventDefault();
+        if (notice) { notice.scrollIntoView({ block: "nearest" }); }
+      }
+    });
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (leaving || !unsaved()) { return; }
+    event.preventDefault();
+    event.returnValue = "";  // older browsers show their own "leave site?" question only with this set
   });
 })();
