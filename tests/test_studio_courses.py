@@ -55,6 +55,7 @@ def test_form_errors_are_shown_and_nothing_saved(client, login, make_user):
         (course_data(title=""), "This field is required"),
         (course_data(slug="Bad Slug!"), "lower-case letters"),
         (course_data(slug="taken"), "already uses this URL name"),
+        (course_data(slug="import"), "“import” is a reserved name; choose another URL name."),
         (course_data(capacity="0"), "Enter at least 1"),
         (course_data(enrolment_policy="key"), "Set the key"),
         (course_data(enrol_opens_at="2027-03-01T10:00", enrol_closes_at="2027-02-01T10:00"), "close after it opens"),
@@ -100,6 +101,23 @@ def test_an_enrolment_key_with_spaces_at_either_end_works_without_them(client, l
                            data=course_data(title="Summer school", slug="summer-school", enrolment_policy="key",
                                             enrolment_key="  ab  "))  # fmt: skip
     assert "Field must be between 4 and 100 characters long." in response.get_data(as_text=True)
+
+
+def test_a_refused_settings_form_keeps_the_typed_key_and_asks_for_the_cover_again(client, login, make_user):
+    login(make_user(role="instructor"))
+    response = client.post("/studio/courses/new", data=course_data(
+        title="", enrolment_policy="key", enrolment_key="Summer 2026", cover_image=file(PNG, "cover.png"),
+        cover_alt="A desk"), content_type="multipart/form-data")  # fmt: skip
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "This field is required" in page
+    assert 'value="Summer 2026"' in page  # the key need not be typed again
+    assert "Nothing was saved: choose the cover image again." in page  # browsers never keep a chosen file
+    assert db.session.scalar(select(Course)) is None
+    # A fresh form never shows a key: only its hash is stored.
+    client.post("/studio/courses/new", data=course_data(enrolment_policy="key", enrolment_key="Summer 2026"))
+    course = db.session.scalar(select(Course))
+    page = client.get(f"/studio/courses/{course.slug}/settings").get_data(as_text=True)
+    assert "Summer 2026" not in page and "choose the cover image again" not in page
 
 
 def test_enrolment_window_is_stored_in_utc(client, login, make_user):
@@ -150,7 +168,8 @@ def test_publishing_needs_a_lesson_and_fixes_the_slug(client, login, make_user):
     first_published = course.published_at
     client.post("/studio/courses/ready-now/status", data={"status": "archived"})
     assert course.status == "archived"
-    client.post("/studio/courses/ready-now/status", data={"status": "draft"})
+    response = client.post("/studio/courses/ready-now/status", data={"status": "draft"}, follow_redirects=True)
+    assert "An archived course cannot become a draft again." in response.get_data(as_text=True)
     assert course.status == "archived"
     client.post("/studio/courses/ready-now/status", data={"status": "published"})
     assert course.status == "published" and course.published_at == first_published

@@ -41,6 +41,10 @@ def test_display_name_is_never_a_path():
     assert display_name("C:\\Users\\me\\notes.pdf") == "notes.pdf"
     assert display_name("bad\x00name\n.pdf") == "badname.pdf"
     assert display_name("..") == "file"
+    # A name that is only an extension keeps its type under a plain name, not "png" without one.
+    assert display_name("   .png") == "file.png"
+    assert display_name(".pdf ", "attachment") == "attachment.pdf"
+    assert display_name(".hidden.pdf") == "hidden.pdf"
 
 
 @pytest.fixture
@@ -70,6 +74,11 @@ def test_attachment_gets_a_random_name_and_refusals_write_nothing(app, client, c
         assert "File not attached" in response.get_data(as_text=True), name
     assert stored_files(app) == [upload.stored_name]
     assert db.session.scalar(select(db.func.count(Upload.id))) == 1
+
+    response = attach(client, lesson, PNG, "   .png")
+    assert "“attachment.png” attached" in response.get_data(as_text=True)
+    image = db.session.scalar(select(Upload).where(Upload.content_type == "image/png"))
+    assert image.original_name == "attachment.png"
 
 
 @pytest.mark.parametrize("app_config", [{"MAX_CONTENT_LENGTH": 2048}])

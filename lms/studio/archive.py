@@ -390,9 +390,10 @@ def import_course(stream, owner=None):
             stored = uploads.store_bytes(data, ext)
             written.append(uploads.path_of(stored))
             renames[name] = stored
+            original_name = uploads.display_name(entry.get("original_name") or name, entry["kind"])
             new_uploads[name] = Upload(
-                stored_name=stored, original_name=uploads.display_name(entry.get("original_name") or name),
-                content_type=content_type, size=len(data), kind=entry["kind"], alt_text=entry.get("alt_text") or "",
+                stored_name=stored, original_name=original_name, content_type=content_type, size=len(data),
+                kind=entry["kind"], alt_text=entry.get("alt_text") or "",
                 uploaded_by_id=getattr(owner, "id", None),
             )  # fmt: skip
         course = _build_course(manifest, settings, owner, new_uploads, renames)

@@ -17,6 +17,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.widgets import PasswordInput
 
 from lms.models.course import ENROLMENT_POLICIES, LEVELS
 from lms.security import trimmed
@@ -62,9 +63,11 @@ class CourseForm(FlaskForm):
                               ("approval", "On approval by staff")],
     )  # fmt: skip
     # Trimmed like the key a learner types (the enrolment check strips it): a key saved with a space at
-    # either end could never be matched.
+    # either end could never be matched. A refused form shows the key as typed (hide_value=False), so it need
+    # not be typed again; on a fresh form the field is empty, as only a hash of the key is stored.
     enrolment_key = PasswordField(
         "Enrolment key", filters=[trimmed], validators=[Optional(), Length(min=4, max=100)],
+        widget=PasswordInput(hide_value=False),
         description="Only for enrolment with a key. Leave blank to keep the current key.",
     )  # fmt: skip
     capacity = IntegerField(

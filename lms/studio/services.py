@@ -90,6 +90,8 @@ def update_course(course, *, title, slug="", summary="", description_md="", outc
     """Apply the settings form. The slug is editable until the first publication, then fixed."""
     if course.published_at is None:
         if slug and slug != course.slug:
+            if slug in RESERVED_SLUGS:
+                raise StudioError(f"“{slug}” is a reserved name; choose another URL name.", "slug")
             if slug_taken(slug, course.id):
                 raise StudioError("Another course already uses this URL name.", "slug")
             course.slug = slug
@@ -148,7 +150,9 @@ def available_lesson_count(course):
 def change_status(course, target):
     """draft -> published -> archived -> published. Publishing needs at least one lesson."""
     if (course.status, target) not in TRANSITIONS:
-        raise StudioError(f"A {course.status} course cannot become {target}.")
+        article = "An" if course.status[:1] in ("a", "e", "i", "o", "u") else "A"
+        becoming = "a draft again" if target == "draft" else target
+        raise StudioError(f"{article} {course.status} course cannot become {becoming}.")
     if target == "published" and not available_lesson_count(course):
         raise StudioError("Add at least one lesson before publishing.")
     course.status = target

@@ -63,12 +63,17 @@ def extension_of(filename):
     return name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
 
-def display_name(filename):
-    """A safe label for the original name: last path part, no control characters, at most 255 characters."""
+def display_name(filename, fallback="file"):
+    """A safe label for the original name: last path part, no control characters, no leading dots, at most 255
+    characters. A name that is only an extension (".png") becomes fallback + extension ("attachment.png"), so the
+    download keeps its type instead of being called "png"."""
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] != "C")
-    name = name.strip().lstrip(".") or "file"
-    return name[-255:]
+    name = name.strip()
+    bare = name.lstrip(".").strip()
+    if bare and bare != name and "." not in bare:
+        bare = f"{fallback}.{bare}"
+    return (bare or fallback)[-255:]
 
 
 def sniff(data, filename, kind):
@@ -116,7 +121,7 @@ def save_upload(file_storage, kind, *, course, uploader=None, lesson=None, alt_t
     ext, content_type = sniff(data, file_storage.filename, kind)
     stored_name = store_bytes(data, ext)
     upload = Upload(
-        stored_name=stored_name, original_name=display_name(file_storage.filename), content_type=content_type,
+        stored_name=stored_name, original_name=display_name(file_storage.filename, kind), content_type=content_type,
         size=len(data), kind=kind, alt_text=(alt_text or "")[:300], course_id=course.id,
         lesson_id=getattr(lesson, "id", None), uploaded_by_id=getattr(uploader, "id", None),
     )  # fmt: skip

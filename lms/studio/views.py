@@ -51,9 +51,19 @@ def _course_settings(form):
     )  # fmt: skip
 
 
+def _chose_cover(form):
+    return bool(form.cover_image.data and getattr(form.cover_image.data, "filename", ""))
+
+
+def _refused(form):
+    """Browsers never refill a file field: when a refused form had a cover image chosen, say to choose it again."""
+    if form.is_submitted() and _chose_cover(form) and not form.cover_image.errors:
+        form.cover_image.errors = [*form.cover_image.errors, "Nothing was saved: choose the cover image again."]
+
+
 def _save_cover(form, course):
     """Apply the cover fields; returns file paths to remove after the commit. Raises StudioError."""
-    has_new = bool(form.cover_image.data and getattr(form.cover_image.data, "filename", ""))
+    has_new = _chose_cover(form)
     stale = []
     if (has_new or (course.cover and not form.remove_cover.data)) and not form.cover_alt.data:
         raise services.StudioError("Describe the cover image for people who cannot see it.", "cover_alt")
@@ -95,6 +105,7 @@ def new_course():
             db.session.commit()
             flash(f"“{course.title}” is created as a draft. Add modules and lessons next.", "success")
             return redirect(url_for("studio.course", slug=course.slug))
+    _refused(form)
     return render_template("studio/course_form.html", form=form, course=None)
 
 
@@ -132,6 +143,7 @@ def edit_course(slug):
             uploads.remove_files(stale)
             flash("Course settings saved.", "success")
             return redirect(url_for("studio.course", slug=course.slug))
+    _refused(form)
     return render_template("studio/course_form.html", form=form, course=course)
 
 
