@@ -335,3 +335,29 @@ def test_raising_capacity_promotes_the_waitlist(owner, make_user, outbox):
     assert [e.user_id for e in promoted] == [early.id]
     assert enrolment_of(late, course).status == "waitlisted"
     assert course.capacity == 2 and course.enrolled_count == 2
+
+
+def test_a_deactivated_account_on_the_waitlist_is_skipped(client, login, owner, make_user, outbox):
+    """An admin deactivated the first in line: the freed seat goes to the next active account, and the
+    positions the others are told count only accounts that can still take a seat."""
+    from lms.auth.services import deactivate
+
+    course = make_course(owner, capacity=1)
+    seated = make_user(email="seated@example.com")
+    enrol(seated, course)
+    gone, waiting = make_user(email="w1@example.com"), make_user(email="w2@example.com")
+    for person in (gone, waiting):
+        services.enrol_learner(course, person)
+        db.session.commit()
+    deactivate(gone)
+    db.session.commit()
+    login(waiting)
+    assert "number 1</strong> on the waitlist" in client.get(f"/courses/{course.slug}").text
+
+    login(seated)
+    client.post(f"/courses/{course.slug}/withdraw")
+    assert enrolment_of(gone, course).status == "waitlisted"
+    assert enrolment_of(waiting, course).status == "active"
+    db.session.refresh(course)
+    assert course.enrolled_count == 1
+    assert any(m["To"] == waiting.email and "seat opened" in m["Subject"] for m in outbox())

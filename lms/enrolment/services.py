@@ -185,15 +185,20 @@ def _tell_owner_about_request(course, learner):
                page_path("enrolment.roster", slug=course.slug))  # fmt: skip
 
 
+def _waiting_in_line(course_id):
+    """The waitlist places that can take a seat: a deactivated account keeps its place (it may be reactivated)
+    but neither takes a seat nor counts in the positions the others are told."""
+    return (
+        select(Enrolment)
+        .join(User, User.id == Enrolment.user_id)
+        .where(Enrolment.course_id == course_id, Enrolment.status == "waitlisted", User.active.is_(True))
+    )
+
+
 def waitlist_position(enrolment):
     """1 for the first in line."""
-    return 1 + db.session.scalar(
-        select(func.count(Enrolment.id)).where(
-            Enrolment.course_id == enrolment.course_id,
-            Enrolment.status == "waitlisted",
-            Enrolment.requested_at < enrolment.requested_at,
-        )
-    )
+    ahead = _waiting_in_line(enrolment.course_id).where(Enrolment.requested_at < enrolment.requested_at)
+    return 1 + db.session.scalar(ahead.with_only_columns(func.count(Enrolment.id)))
 
 
 def withdraw(course, user):
@@ -278,10 +283,7 @@ def promote_waitlist(course):
     now = utcnow()
     while _has_free_seat(course):
         enrolment = db.session.scalar(
-            select(Enrolment)
-            .where(Enrolment.course_id == course.id, Enrolment.status == "waitlisted")
-            .order_by(Enrolment.requested_at, Enrolment.id)
-            .limit(1)
+            _waiting_in_line(course.id).order_by(Enrolment.requested_at, Enrolment.id).limit(1)
         )
         if enrolment is None:
             break
