@@ -94,6 +94,24 @@ def test_login_throttle_answers_readably(client, make_user):
     assert "wait 15 minutes" in response.get_data(as_text=True)
 
 
+def test_guessing_the_current_password_on_the_change_form_is_throttled_like_logins(client, make_user, login):
+    """A borrowed session must not buy unlimited guesses at the password: wrong current passwords count as
+    failed logins of the account, on the same counters and with the same answer."""
+    user = make_user(email="lena@example.com")
+    login(user)
+    data = {"password": "a brand new passphrase", "confirm": "a brand new passphrase"}
+    for _ in range(10):
+        response = client.post("/auth/password", data={**data, "current_password": "a wrong guess"})
+        assert response.status_code == 200 and "not your current password" in response.text
+    response = client.post("/auth/password", data={**data, "current_password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many failed attempts for this account. Please wait 15 minutes" in response.text
+    db.session.refresh(user)
+    assert user.check_password(PASSWORD), "the right guess after the limit changes nothing"
+    client.post("/auth/logout")
+    assert client.post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 429
+
+
 STRANGER, OWNER = "203.0.113.9", "198.51.100.7"  # documentation addresses (RFC 5737)
 
 

@@ -170,9 +170,14 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         account = current_account()
+        # A guess at the current password is a guess at the login: the same counters, so a borrowed session
+        # gains no more tries than the login form gives.
+        _refuse_throttled_login(account.email)
         if not account.check_password(form.current_password.data):
+            services.record_login_failure(account.email, request.remote_addr)
             form.current_password.errors.append("That is not your current password.")
         else:
+            services.clear_login_failures(account.email, request.remote_addr)
             services.change_password(account, form.password.data)
             db.session.commit()
             # Every sign-in has ended with the new session token: this browser gets a new one and stays logged in.
