@@ -49,6 +49,8 @@ class DefaultConfig:
     LOGIN_IP_FAILURE_LIMIT = "30 per 15 minutes"
     LOGIN_ACCOUNT_FAILURE_LIMIT = "100 per hour"
     RESET_REQUEST_LIMIT = "5 per hour"
+    # Sign-ups from one client address (each sends an e-mail); generous for a classroom behind one address.
+    REGISTER_IP_LIMIT = "10 per hour"
     ENROL_KEY_FAILURE_LIMIT = "10 per 15 minutes"
     POSTING_LIMIT = "20 per 10 minutes"
 

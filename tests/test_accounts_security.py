@@ -84,6 +84,21 @@ def test_registration_is_throttled_per_address(client, outbox):
     assert codes[-1] == 429 and len(outbox()) == 5, "nobody can flood an inbox through the sign-up form"
 
 
+def test_registration_is_throttled_per_client_address_whatever_the_emails(client, outbox):
+    def register(n, address):
+        data = {"display_name": "Spammer", "email": f"victim{n}@example.com", "password": "a long passphrase",
+                "confirm": "a long passphrase"}  # fmt: skip
+        return client.post("/auth/register", data=data, environ_base={"REMOTE_ADDR": address})
+
+    codes = [register(n, STRANGER).status_code for n in range(12)]
+    assert codes[:10] == [200] * 10 and codes[10:] == [429, 429], "REGISTER_IP_LIMIT: 10 per hour"
+    assert len(outbox()) == 10, "no mail once throttled"
+    page = register(99, STRANGER).text
+    assert "Too many sign-ups from your network. Please wait 60 minutes and try again." in page
+    assert register(12, OWNER).status_code == 200, "other addresses unaffected"
+    assert len(outbox()) == 11
+
+
 def test_login_throttle_answers_readably(client, make_user):
     make_user(email="lena@example.com")
     for _ in range(10):

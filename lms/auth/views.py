@@ -26,6 +26,7 @@ INVALID_LOGIN = "That e-mail and password do not match an account. Check both, o
 # Worded the same whether or not the e-mail has an account.
 THROTTLED_LOGIN = "Too many failed attempts for this account. Please wait {} minutes or reset your password."
 THROTTLED_ADDRESS = "Too many failed attempts from your network. Please wait {} minutes and try again."
+THROTTLED_SIGN_UPS = "Too many sign-ups from your network. Please wait {} minutes and try again."
 
 
 def _refuse_throttled_login(email):
@@ -50,8 +51,13 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         email = services.normalize_email(form.email.data)
+        # Every sign-up sends an e-mail: limited per address written in (nobody floods one inbox) and per
+        # client address (nobody sends our mail to a list of strangers).
+        if is_throttled("REGISTER_IP_LIMIT", request.remote_addr):
+            abort(429, THROTTLED_SIGN_UPS.format(window_minutes("REGISTER_IP_LIMIT")))
         if is_throttled("RESET_REQUEST_LIMIT", f"register:{email}"):
             abort(429)
+        record_hit("REGISTER_IP_LIMIT", request.remote_addr)
         record_hit("RESET_REQUEST_LIMIT", f"register:{email}")
         # The same answer whether or not the address has an account, so nobody can probe for members.
         token = services.make_registration_token(form.display_name.data, email, form.password.data)
