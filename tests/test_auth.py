@@ -75,6 +75,23 @@ def test_register_rejects_bad_email(client, outbox):
     assert outbox() == []
 
 
+@pytest.mark.parametrize("name", ["\u200b\u200b", " \u2060\ufeff ", "\u202e\u200b", "\u3164", "\u0301\u0301"])
+def test_register_refuses_a_name_with_nothing_visible(client, outbox, name):
+    response = _register(client, name=name)
+    assert response.status_code == 200
+    assert "This field is required" in response.text or "at least one visible" in response.text
+    assert outbox() == []
+
+
+def test_register_drops_direction_controls_from_the_name(client, outbox):
+    """U+202E and friends would reverse the text around the name wherever it is shown (greetings, notifications)."""
+    _register(client, name="\u202eWaiter\u2066 Two\u200f")
+    [message] = outbox()
+    assert "Hello Waiter Two," in message.get_content()
+    client.post(_link(message, "/auth/register/confirm/"))
+    assert db.session.scalar(select(User.display_name)) == "Waiter Two"
+
+
 def test_tampered_registration_link_is_refused(client, outbox):
     _register(client)
     link = _link(outbox()[0], "/auth/register/confirm/")
@@ -286,6 +303,23 @@ def test_profile_rejects_bad_input_and_keeps_data(client, make_user, login):
         assert message in client.post("/auth/profile", data=data).get_data(as_text=True), goal
     db.session.refresh(user)
     assert (user.display_name, user.weekly_goal_minutes, user.email_preference) == ("Keep Me", 60, "immediately")
+
+
+def test_profile_refuses_invisible_names_and_drops_direction_controls(client, make_user, login):
+    user = make_user(name="Keep Me")
+    login(user)
+    data = {"timezone": "UTC", "weekly_goal_minutes": "60", "email_preference": "never"}
+    for name in ("\u200b\u200b", "\u202e", "\u2800\u00ad"):
+        response = client.post("/auth/profile", data={**data, "display_name": name})
+        assert response.status_code == 200, repr(name)
+        assert "This field is required" in response.text or "at least one visible" in response.text, repr(name)
+    db.session.refresh(user)
+    assert user.display_name == "Keep Me"
+    response = client.post("/auth/profile", data={**data, "display_name": "\u202eWaiter Two",
+                                                  "headline": "\u2067Freelance\u202a designer\u200e"})  # fmt: skip
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert (user.display_name, user.headline) == ("Waiter Two", "Freelance designer")
 
 
 def test_login_throttled_on_the_eleventh_failure(client, make_user, auth):
