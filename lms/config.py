@@ -52,6 +52,9 @@ class DefaultConfig:
     # Sign-ups from one client address (each sends an e-mail); generous for a classroom behind one address.
     REGISTER_IP_LIMIT = "10 per hour"
     ENROL_KEY_FAILURE_LIMIT = "10 per 15 minutes"
+    # E-mails to the course staff about one learner's requests to join one course (asking, cancelling and
+    # asking again brings the notice back to their bell without another e-mail).
+    JOIN_REQUEST_MAIL_LIMIT = "1 per hour"
     POSTING_LIMIT = "20 per 10 minutes"
 
     PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds

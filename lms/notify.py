@@ -8,15 +8,16 @@ from lms.mail import send_mail
 from lms.models import AuditEntry, Notification
 
 
-def notify(user, kind, message, url="", *, email_subject=None):
+def notify(user, kind, message, url="", *, email_subject=None, send_email=True):
     """Create a notification; e-mail it at once if the user's preference is "immediately".
 
     Digest preferences leave emailed_at empty for `send-digests` to pick up later. With "never" (or a deactivated
-    account) it is settled at once: switching to a digest later must not mail what came before.
+    account) it is settled at once: switching to a digest later must not mail what came before. send_email=False
+    settles it too (the user was just e-mailed about the same thing).
     """
     notification = Notification(user_id=user.id, kind=kind, message=message[:500], url=url[:500])
     db.session.add(notification)
-    if user.email_preference == "never" or not user.active:
+    if user.email_preference == "never" or not user.active or not send_email:
         notification.emailed_at = utcnow()  # nothing to send, now or in a later digest
     elif user.email_preference == "immediately":
         link = absolute_url(url)

@@ -361,3 +361,47 @@ def test_a_deactivated_account_on_the_waitlist_is_skipped(client, login, owner, 
     db.session.refresh(course)
     assert course.enrolled_count == 1
     assert any(m["To"] == waiting.email and "seat opened" in m["Subject"] for m in outbox())
+
+
+def _join_request_notices(user, unread_only=True):
+    query = select(Notification).where(Notification.user_id == user.id, Notification.kind == "enrolment_request")
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return db.session.scalars(query).all()
+
+
+def test_a_join_request_is_told_to_every_staff_member_who_can_approve_it(client, login, owner, learner, make_user,
+                                                                        outbox):  # fmt: skip
+    from lms.models import CourseStaff
+
+    course = make_course(owner, policy="approval")
+    co_instructor = make_user(email="co@example.com", role="instructor")
+    db.session.add(CourseStaff(course_id=course.id, user_id=co_instructor.id, role="instructor"))
+    db.session.commit()
+    login(learner)
+    client.post(f"/courses/{course.slug}/enrol")
+    for member in (owner, co_instructor):
+        [notice] = _join_request_notices(member)
+        assert notice.message == f"Lea Learner asked to join {course.title}."
+        assert notice.url.startswith(f"/courses/{course.slug}/roster")
+    assert sorted(m["To"] for m in outbox()) == ["co@example.com", "owner@example.com"]
+
+
+def test_asking_and_cancelling_again_and_again_does_not_flood_the_staff(client, login, owner, learner, outbox):
+    course = make_course(owner, policy="approval")
+    login(learner)
+    for _ in range(10):
+        client.post(f"/courses/{course.slug}/enrol")
+        client.post(f"/courses/{course.slug}/withdraw")
+    assert enrolment_of(learner, course).status == "withdrawn"
+    assert _join_request_notices(owner) == [], "a cancelled request leaves no unread notice behind"
+    assert [m["To"] for m in outbox()] == ["owner@example.com"], "one e-mail for the first request only"
+
+    client.post(f"/courses/{course.slug}/enrol")
+    [notice] = _join_request_notices(owner)
+    assert "Lea Learner asked to join" in notice.message, "the request that stands is in the bell"
+    assert len(outbox()) == 1
+    notice.read_at = utcnow()
+    db.session.commit()
+    client.post(f"/courses/{course.slug}/withdraw")
+    assert _join_request_notices(owner, unread_only=False) == [notice], "a notice already read stays, as history"

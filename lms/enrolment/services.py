@@ -7,17 +7,18 @@ No request or session access here: views pass in what they parsed; views commit.
 
 
 from flask import current_app, url_for
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash
 
 from lms import throttle
 from lms.database import utcnow
 from lms.extensions import db
-from lms.models import Course, Enrolment, Lesson, LessonProgress, Module, User
+from lms.models import Course, CourseStaff, Enrolment, Lesson, LessonProgress, Module, Notification, User
 from lms.notify import audit, notify
 from lms.permissions import enrolment_in, forget_access
 
 KEY_LIMIT = "ENROL_KEY_FAILURE_LIMIT"
+REQUEST_MAIL_LIMIT = "JOIN_REQUEST_MAIL_LIMIT"
 CURRENT_STATES = ("active", "pending", "waitlisted")
 
 
@@ -157,12 +158,13 @@ def enrol_learner(course, user, key=None):
 
     if course.enrolment_policy == "approval":
         enrolment.status = "pending"
-        _tell_owner_about_request(course, user)
     elif _has_free_seat(course):
         _activate(enrolment, course, now)
     else:
         enrolment.status = "waitlisted"
     db.session.flush()
+    if enrolment.status == "pending":
+        _tell_staff_about_request(course, enrolment, user)
     return enrolment
 
 
@@ -178,11 +180,49 @@ def _check_key(course, user, key):
         raise WrongKey("That key is not right for this course. Check it with your instructor.")
 
 
-def _tell_owner_about_request(course, learner):
-    owner = db.session.get(User, course.owner_id) if course.owner_id else None
-    if owner is not None and owner.id != learner.id:
-        notify(owner, "enrolment_request", f"{learner.display_name} asked to join {course.title}.",
-               page_path("enrolment.roster", slug=course.slug))  # fmt: skip
+def approvers(course):
+    """Who can decide a request to join: the course staff (owner and co-instructors) with an active account."""
+    return db.session.scalars(
+        select(User)
+        .join(CourseStaff, CourseStaff.user_id == User.id)
+        .where(CourseStaff.course_id == course.id, User.active.is_(True))
+        .order_by(User.id)
+    ).all()
+
+
+def _request_anchor(enrolment):
+    # The roster row of the request: the notice links there, and a cancelled request finds its notices by it.
+    return f"#enrolment-{enrolment.id}"
+
+
+def _tell_staff_about_request(course, enrolment, learner):
+    """Every staff member who can approve hears of the request. Asking, cancelling and asking again brings the
+    notice back to their bell, but e-mails them once per REQUEST_MAIL_LIMIT window and learner: a learner
+    repeating request and cancel must not flood the staff's inbox."""
+    mail_key = (learner.id, course.id)
+    send_email = not throttle.is_throttled(REQUEST_MAIL_LIMIT, *mail_key)
+    if send_email:
+        throttle.record_hit(REQUEST_MAIL_LIMIT, *mail_key)
+    url = page_path("enrolment.roster", slug=course.slug) + _request_anchor(enrolment)
+    for member in approvers(course):
+        if member.id != learner.id:
+            notify(member, "enrolment_request", f"{learner.display_name} asked to join {course.title}.", url,
+                   send_email=send_email)  # fmt: skip
+
+
+def _forget_request_notices(course, enrolment):
+    """A request was cancelled: the staff's unread notices about it go, so nobody looks for a request that is
+    no longer there (read ones stay, as history)."""
+    staff_ids = select(CourseStaff.user_id).where(CourseStaff.course_id == course.id)
+    db.session.execute(
+        delete(Notification).where(
+            Notification.user_id.in_(staff_ids),  # the notices' index is by user
+            Notification.kind == "enrolment_request",
+            Notification.read_at.is_(None),
+            Notification.url.endswith(_request_anchor(enrolment), autoescape=True),
+        ),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def _waiting_in_line(course_id):
@@ -209,10 +249,12 @@ def withdraw(course, user):
         raise EnrolmentError("You are not enrolled in this course.")
     _lock_course(course)
     db.session.refresh(enrolment)
-    was_active = enrolment.status == "active"
+    was = enrolment.status
     enrolment.status = "withdrawn"
     enrolment.ended_at = utcnow()
-    if was_active:
+    if was == "pending":
+        _forget_request_notices(course, enrolment)
+    if was == "active":
         course.enrolled_count = max(0, course.enrolled_count - 1)
         promote_waitlist(course)
     db.session.flush()
