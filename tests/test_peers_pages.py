@@ -8,7 +8,17 @@ from sqlalchemy import func, select
 
 from lms.database import utcnow
 from lms.extensions import db
-from lms.models import AuditEntry, Block, Connection, CourseReview, CourseWish, LessonProgress, Notification, Submission
+from lms.models import (
+    AuditEntry,
+    Block,
+    Connection,
+    CourseReview,
+    CourseWish,
+    Enrolment,
+    LessonProgress,
+    Notification,
+    Submission,
+)
 from lms.peers import directory, feedback, services
 from tests.factories import enrol, lessons_of, make_course
 from tests.peers_helpers import course_with_assignment, learners, review_once, submit
@@ -377,6 +387,32 @@ def test_course_reviews_after_half_and_moderation(world, client, login):
     messages = db.session.scalars(select(Notification.message).where(Notification.user_id == a.id)
                                   .order_by(Notification.id)).all()  # fmt: skip
     assert messages[-1] == f"Your review of {course.title} is shown again."
+
+
+def test_a_learner_the_staff_removed_cannot_review_and_an_earlier_review_stays_as_it_was(world, client, login):
+    course, a, b = world["course"], world["a"], world["b"]
+    for learner in (a, b):  # both finished the course
+        enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == learner.id))
+        enrolment.completed_at = utcnow()
+    db.session.commit()
+    login(b)
+    client.post(f"/courses/{course.slug}/reviews/mine", data={"rating": "5", "text": "Loved it."})
+    client.post("/auth/logout")
+    login(world["owner"])
+    for learner in (a, b):
+        enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == learner.id))
+        assert client.post(f"/courses/{course.slug}/roster/{enrolment.id}/remove").status_code == 302
+    for learner in (a, b):
+        client.post("/auth/logout")
+        login(learner)
+        response = client.post(f"/courses/{course.slug}/reviews/mine", data={"rating": "1", "text": "Revenge."})
+        assert response.status_code == 403
+        assert "The course staff removed you from this course, so you cannot review it." in response.text
+        page = client.get(f"/courses/{course.slug}").text
+        if learner is a:  # b's course page says "You reviewed this course."
+            assert "removed you from this course, so you cannot review it" in page
+    assert [(r.user_id, r.rating, r.text) for r in db.session.scalars(select(CourseReview))] == [
+        (b.id, 5, "Loved it.")]  # fmt: skip
 
 
 def test_a_review_is_labelled_edited_only_after_its_author_changes_it(world, client, login):

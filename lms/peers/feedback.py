@@ -34,6 +34,9 @@ def review_eligibility(course, user):
     if user is None or not getattr(user, "is_authenticated", False):
         return False, "Log in and take the course to review it."
     enrolment = find_enrolment(course, user)
+    if enrolment is not None and enrolment.status == "removed":
+        # Taken out by the staff: no new review, and no edit of an earlier one (which stays for staff to hide).
+        return False, "The course staff removed you from this course, so you cannot review it."
     if enrolment is None or (enrolment.status != "active" and enrolment.completed_at is None):
         return False, "Only learners of this course can review it."
     if enrolment.completed_at is not None:
