@@ -405,3 +405,16 @@ def test_asking_and_cancelling_again_and_again_does_not_flood_the_staff(client, 
     db.session.commit()
     client.post(f"/courses/{course.slug}/withdraw")
     assert _join_request_notices(owner, unread_only=False) == [notice], "a notice already read stays, as history"
+
+
+def test_a_key_of_only_spaces_is_asked_for_again_and_not_counted(client, login, owner, learner):
+    course = make_course(owner, policy="key")
+    course.enrolment_key_hash = generate_password_hash("right-key")
+    db.session.commit()
+    login(learner)
+    for _ in range(4):  # more than ENROL_KEY_FAILURE_LIMIT (3 here)
+        blank = client.post(f"/courses/{course.slug}/enrol", data={"key": "   "})
+        assert blank.status_code == 400 and "Please enter the enrolment key" in blank.text
+        assert "not right" not in blank.text
+    client.post(f"/courses/{course.slug}/enrol", data={"key": "right-key"})
+    assert enrolment_of(learner, course).status == "active"

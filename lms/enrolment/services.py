@@ -172,10 +172,11 @@ def _check_key(course, user, key):
     throttle_id = _key_throttle_id(course, user)
     if throttle.is_throttled(KEY_LIMIT, throttle_id):
         raise KeyThrottled("Too many wrong keys. Please wait a few minutes and try again.")
+    key = (key or "").strip()  # compared without surrounding spaces: only spaces is no key, and no wrong guess
     if not key:
         raise WrongKey("Please enter the enrolment key your instructor gave you.")
     # check_password_hash compares in constant time.
-    if not course.enrolment_key_hash or not check_password_hash(course.enrolment_key_hash, key.strip()):
+    if not course.enrolment_key_hash or not check_password_hash(course.enrolment_key_hash, key):
         throttle.record_hit(KEY_LIMIT, throttle_id)
         raise WrongKey("That key is not right for this course. Check it with your instructor.")
 
