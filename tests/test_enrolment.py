@@ -418,3 +418,16 @@ def test_a_key_of_only_spaces_is_asked_for_again_and_not_counted(client, login, 
         assert "not right" not in blank.text
     client.post(f"/courses/{course.slug}/enrol", data={"key": "right-key"})
     assert enrolment_of(learner, course).status == "active"
+
+
+def test_leaving_an_approval_course_says_coming_back_needs_a_new_approval(client, login, owner, learner):
+    course = make_course(owner, policy="approval")
+    enrol(learner, course)
+    login(learner)
+    page = client.get(f"/courses/{course.slug}/withdraw").text
+    assert "if you enrol again later" not in page
+    assert "to come back you ask to join again and wait for the course staff to approve" in page
+    course.enrolment_policy = "open"
+    db.session.commit()
+    assert "if you enrol again later, you continue where you stopped" in client.get(
+        f"/courses/{course.slug}/withdraw").text  # fmt: skip
