@@ -166,3 +166,23 @@ def test_roster_query_count_does_not_grow_with_learners(client, login, make_user
             assert client.get("/courses/leading/roster").status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1]
+
+
+def test_a_request_that_lapsed_when_enrolment_opened_is_not_shown_as_waiting(client, login, make_user, owner, course):
+    """The course switched from approval to open: the learner is offered "Enrol", so the staff must not be asked
+    to decide a request that no longer stands."""
+    pete = make_user(email="pete@example.com", name="Pete Pending")
+    enrol(pete, course, status="pending")
+    course.enrolment_policy = "open"
+    db.session.commit()
+    login(owner)
+    html = client.get("/courses/leading/roster").text
+    pending_part = html[html.index('id="section-pending"'):html.index('id="section-waitlisted"')]
+    assert "Pete Pending" not in pending_part and "Nobody here yet." in pending_part
+    ended_part = html[html.index('id="section-ended"'):]
+    assert "Pete Pending" in ended_part and "Request lapsed: the course no longer asks for approval" in ended_part
+    assert "Approve" not in html
+    course.enrolment_policy = "approval"
+    db.session.commit()
+    html = client.get("/courses/leading/roster").text
+    assert "Pete Pending" in html[html.index('id="section-pending"'):html.index('id="section-waitlisted"')]

@@ -21,7 +21,7 @@ SECTIONS = [
     ("active", "Enrolled"),
     ("pending", "Waiting for approval"),
     ("waitlisted", "Waitlist"),
-    ("ended", "Withdrawn, declined or removed"),
+    ("ended", "Withdrawn, declined, removed or lapsed"),
 ]
 ENDED = ("withdrawn", "declined", "removed")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -80,7 +80,10 @@ def roster(slug):
     progress = services.progress_by_user(course)
     sections = {key: [] for key, _ in SECTIONS}
     for enrolment in rows:
-        sections["ended" if enrolment.status in ENDED else enrolment.status].append(enrolment)
+        # A request left pending when the course stopped asking for approval no longer waits for a decision:
+        # its learner is offered the new way in (services.still_current), so it is listed with the ended ones.
+        stands = enrolment.status not in ENDED and services.still_current(course, enrolment)
+        sections[enrolment.status if stands else "ended"].append(enrolment)
     return render_template("enrolment/roster.html", course=course, sections=sections, section_labels=SECTIONS,
                            progress=progress, search=search, form=ButtonForm())  # fmt: skip
 
