@@ -1,6 +1,7 @@
 """Account flows with their bad inputs: register, login, remember-me, logout, reset, change password."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -44,6 +45,29 @@ def test_register_by_emailed_link_then_logged_in(client, outbox):
     again = client.post(link, follow_redirects=True)
     assert "already used" in again.get_data(as_text=True)
     assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+def test_a_sign_up_link_carries_nothing_but_a_random_token_and_expires(client, outbox):
+    """The link used to carry the new account itself, password hash included (signed, not encrypted): anyone
+    who saw it could try to crack the password offline. It is now a random token whose hash alone is stored,
+    and it works for 7 days."""
+    import base64
+
+    from lms.models import PendingSignUp
+
+    _register(client, email="nora@example.com")
+    link = _link(outbox()[0], "/auth/register/confirm/")
+    token = link.rsplit("/", 1)[1]
+    assert "." not in token and len(token) >= 40
+    decoded = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    assert b"scrypt" not in decoded and b"nora" not in decoded
+    pending = db.session.scalar(select(PendingSignUp))
+    assert token not in pending.token_hash and pending.email == "nora@example.com"
+    pending.created_at -= timedelta(days=8)
+    db.session.commit()
+    response = client.post(link, follow_redirects=True)
+    assert "This sign-up link has expired. Please register again." in response.text
+    assert db.session.scalar(select(func.count(User.id))) == 0
 
 
 def test_register_existing_email_in_other_case_reveals_nothing(client, make_user, outbox):

@@ -1,6 +1,8 @@
 """Account rules: registration by e-mailed link, login checks, password reset and change."""
 
+import hashlib
 import secrets
+from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -9,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.database import utcnow
 from lms.extensions import db
-from lms.models import SignIn, User
+from lms.models import PendingSignUp, SignIn, User
 from lms.throttle import is_throttled, record_hit, reset
 
 # Compared against when the e-mail is unknown, so a failed login takes as long either way.
@@ -32,28 +34,41 @@ def _serializer(salt):
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
+SIGN_UP_LINK_DAYS = 7
+
+
 def make_registration_token(display_name, email, password):
-    """Nothing is stored until the link is opened: the signed token carries the new account."""
-    payload = {
-        "n": display_name.strip(),
-        "e": normalize_email(email),
-        "h": generate_password_hash(password, method="scrypt"),
-    }
-    return _serializer("register").dumps(payload)
+    """Keep the sign-up until its link is opened; returns the link's token. No account exists before then,
+    and the link carries only a random token: anyone who sees it (a mailbox, browser history, a log) learns
+    nothing about the password."""
+    now = utcnow()
+    db.session.execute(delete(PendingSignUp).where(PendingSignUp.created_at < now - timedelta(days=SIGN_UP_LINK_DAYS)))
+    token = secrets.token_urlsafe(32)
+    db.session.add(PendingSignUp(token_hash=_digest(token), email=normalize_email(email),
+                                 display_name=display_name.strip()[:80],
+                                 password_hash=generate_password_hash(password, method="scrypt"), created_at=now))  # fmt: skip
+    return token
 
 
-def create_user_from_token(token, max_age=7 * 24 * 3600):
-    try:
-        payload = _serializer("register").loads(token, max_age=max_age)
-    except SignatureExpired as error:
-        raise AccountError("This sign-up link has expired. Please register again.") from error
-    except BadSignature as error:
-        raise AccountError("This sign-up link is not valid. Please register again.") from error
-    existing = find_user_by_email(payload["e"])
-    if existing is not None:
+def _digest(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user_from_token(token):
+    """The account of an opened sign-up link. Its other pending sign-ups (the address signed up twice) go."""
+    now = utcnow()
+    pending = db.session.scalar(select(PendingSignUp).where(PendingSignUp.token_hash == _digest(token or "")))
+    if pending is None:
+        raise AccountError("This sign-up link is not valid. Please register again.")
+    if pending.used_at is not None or find_user_by_email(pending.email) is not None:
         raise AccountError("This sign-up link was already used. Please log in.")
-    user = User(display_name=payload["n"][:80], email=payload["e"], password_hash=payload["h"])
+    if pending.created_at < now - timedelta(days=SIGN_UP_LINK_DAYS):
+        raise AccountError("This sign-up link has expired. Please register again.")
+    user = User(display_name=pending.display_name, email=pending.email, password_hash=pending.password_hash)
     db.session.add(user)
+    # The address's other sign-ups are void now; this one stays (without the password hash) to say "used".
+    db.session.execute(delete(PendingSignUp).where(PendingSignUp.email == pending.email, PendingSignUp.id != pending.id))
+    pending.used_at, pending.password_hash = now, ""
     db.session.flush()
     return user
 

@@ -59,8 +59,10 @@ def register():
             abort(429)
         record_hit("REGISTER_IP_LIMIT", request.remote_addr)
         record_hit("RESET_REQUEST_LIMIT", f"register:{email}")
-        # The same answer whether or not the address has an account, so nobody can probe for members.
+        # The same answer, and the same work (the password is hashed either way), whether or not the address has
+        # an account, so nobody can probe for members. A sign-up for a taken address can never be used.
         token = services.make_registration_token(form.display_name.data, email, form.password.data)
+        db.session.commit()
         if services.find_user_by_email(email) is None:
             link = url_for("auth.confirm_registration", token=token, _external=True)
             send_mail(email, "Finish creating your Sparetime account",

@@ -6,7 +6,7 @@ from lms.models.discussion import BoardFollow, Post, PostReport, PostVote, Threa
 from lms.models.enrolment import Enrolment
 from lms.models.notification import Notification
 from lms.models.progress import Certificate, DailyActivity, LessonProgress, QuizAttempt
-from lms.models.user import AuditEntry, SignIn, User
+from lms.models.user import AuditEntry, PendingSignUp, SignIn, User
 from lms.models.peers import (
     Assignment,
     Block,
@@ -31,6 +31,7 @@ __all__ = [
     "CourseWish",
     "PartnerRequest",
     "PeerReport",
+    "PendingSignUp",
     "Review",
     "ReviewAssignment",
     "ReviewScore",

@@ -106,6 +106,21 @@ class SignIn(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class PendingSignUp(db.Model):
+    """A sign-up waiting for its e-mailed link to be opened. The link carries a random token; only its SHA-256
+    is stored, and the new account (with its password hash) stays here, never in the link."""
+
+    __tablename__ = "pending_sign_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    used_at: Mapped[datetime | None]  # the link was opened: kept until it expires, to say so if opened again
+
+
 class AuditEntry(db.Model):
     """Staff actions (role changes, moderation, removals, enrolment decisions) that admins can review."""
 
