@@ -182,7 +182,11 @@ def test_a_request_that_lapsed_when_enrolment_opened_is_not_shown_as_waiting(cli
     ended_part = html[html.index('id="section-ended"'):]
     assert "Pete Pending" in ended_part and "Request lapsed: the course no longer asks for approval" in ended_part
     assert "Approve" not in html
+    csv_rows = client.get("/courses/leading/roster.csv").text.splitlines()
+    assert any(row.startswith("Pete Pending,pete@example.com,lapsed,") for row in csv_rows), csv_rows
     course.enrolment_policy = "approval"
     db.session.commit()
+    csv_rows = client.get("/courses/leading/roster.csv").text.splitlines()
+    assert any(row.startswith("Pete Pending,pete@example.com,pending,") for row in csv_rows), csv_rows
     html = client.get("/courses/leading/roster").text
     assert "Pete Pending" in html[html.index('id="section-pending"'):html.index('id="section-waitlisted"')]

@@ -80,12 +80,19 @@ def roster(slug):
     progress = services.progress_by_user(course)
     sections = {key: [] for key, _ in SECTIONS}
     for enrolment in rows:
-        # A request left pending when the course stopped asking for approval no longer waits for a decision:
-        # its learner is offered the new way in (services.still_current), so it is listed with the ended ones.
-        stands = enrolment.status not in ENDED and services.still_current(course, enrolment)
-        sections[enrolment.status if stands else "ended"].append(enrolment)
+        sections[enrolment.status if _stands(course, enrolment) else "ended"].append(enrolment)
     return render_template("enrolment/roster.html", course=course, sections=sections, section_labels=SECTIONS,
                            progress=progress, search=search, form=ButtonForm())  # fmt: skip
+
+
+def _stands(course, enrolment):
+    """A request left pending when the course stopped asking for approval no longer waits for a decision: its
+    learner is offered the new way in (services.still_current), so it is listed with the ended ones."""
+    return enrolment.status not in ENDED and services.still_current(course, enrolment)
+
+
+def _status_label(course, enrolment):
+    return enrolment.status if enrolment.status in ENDED or _stands(course, enrolment) else "lapsed"
 
 
 @login_required
@@ -97,7 +104,7 @@ def roster_csv(slug):
     writer.writerow(["Name", "E-mail", "Status", "Requested", "Enrolled", "Ended", "Progress %"])
     for enrolment in roster_rows(course):
         writer.writerow(
-            [safe_cell(enrolment.user.display_name), safe_cell(enrolment.user.email), enrolment.status,
+            [safe_cell(enrolment.user.display_name), safe_cell(enrolment.user.email), _status_label(course, enrolment),
              _iso(enrolment.requested_at), _iso(enrolment.enrolled_at), _iso(enrolment.ended_at),
              progress.get(enrolment.user_id, 0)]
         )  # fmt: skip
