@@ -386,6 +386,13 @@ def test_a_join_request_is_told_to_every_staff_member_who_can_approve_it(client,
         assert notice.url.startswith(f"/courses/{course.slug}/roster")
     assert sorted(m["To"] for m in outbox()) == ["co@example.com", "owner@example.com"]
 
+    # The owner decides: the co-instructor's unread notice goes, as nobody needs to look at it any more.
+    client.post("/auth/logout")
+    login(owner)
+    client.post(f"/courses/{course.slug}/roster/{enrolment_of(learner, course).id}/approve")
+    assert enrolment_of(learner, course).status == "active"
+    assert _join_request_notices(co_instructor) == [] and _join_request_notices(owner) == []
+
 
 def test_asking_and_cancelling_again_and_again_does_not_flood_the_staff(client, login, owner, learner, outbox):
     course = make_course(owner, policy="approval")

@@ -212,8 +212,8 @@ def _tell_staff_about_request(course, enrolment, learner):
 
 
 def _forget_request_notices(course, enrolment):
-    """A request was cancelled: the staff's unread notices about it go, so nobody looks for a request that is
-    no longer there (read ones stay, as history)."""
+    """A request was cancelled or decided: the staff's unread notices about it go, so nobody looks for a request
+    that no longer waits (read ones stay, as history)."""
     staff_ids = select(CourseStaff.user_id).where(CourseStaff.course_id == course.id)
     db.session.execute(
         delete(Notification).where(
@@ -277,6 +277,7 @@ def approve(course, enrolment, actor):
         enrolment.status = "waitlisted"
         enrolment.requested_at = now
         message = f"Your request to join {course.title} was approved; the course is full, so you are on the waitlist."
+    _forget_request_notices(course, enrolment)
     audit(actor, "enrolment.approve", target=enrolment, course=course, detail=enrolment.user.email)
     notify(enrolment.user, "enrolment_approved", message, _course_url(course))
     db.session.flush()
@@ -288,6 +289,8 @@ def decline(course, enrolment, actor):
     forget_access()  # this request's memoised enrolment answers are about to change
     if enrolment.status not in ("pending", "waitlisted"):
         raise EnrolmentError("Only pending requests and waitlist places can be declined.")
+    if enrolment.status == "pending":
+        _forget_request_notices(course, enrolment)
     enrolment.status = "declined"
     enrolment.decided_at = enrolment.ended_at = utcnow()
     audit(actor, "enrolment.decline", target=enrolment, course=course, detail=enrolment.user.email)
