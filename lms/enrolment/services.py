@@ -16,6 +16,7 @@ from lms.extensions import db
 from lms.models import Course, CourseStaff, Enrolment, Lesson, LessonProgress, Module, Notification, User
 from lms.notify import audit, notify
 from lms.permissions import enrolment_in, forget_access
+from lms.security import trimmed
 
 KEY_LIMIT = "ENROL_KEY_FAILURE_LIMIT"
 REQUEST_MAIL_LIMIT = "JOIN_REQUEST_MAIL_LIMIT"
@@ -172,7 +173,9 @@ def _check_key(course, user, key):
     throttle_id = _key_throttle_id(course, user)
     if throttle.is_throttled(KEY_LIMIT, throttle_id):
         raise KeyThrottled("Too many wrong keys. Please wait a few minutes and try again.")
-    key = (key or "").strip()  # compared without surrounding spaces: only spaces is no key, and no wrong guess
+    # Compared without blank or invisible characters at either end, as the studio saves it (security.trimmed):
+    # only spaces is no key, and no wrong guess.
+    key = trimmed(key or "")
     if not key:
         raise WrongKey("Please enter the enrolment key your instructor gave you.")
     # check_password_hash compares in constant time.
