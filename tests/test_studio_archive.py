@@ -232,6 +232,14 @@ BAD_ARCHIVES = {
     "string minutes": lambda d: rebuild(d, manifest=_set(["modules", 0, "lessons", 0, "minutes"], "5")),
     "nine choices": lambda d: rebuild(d, manifest=_set(["modules", 1, "lessons", 0, "questions", 0, "choices"],
         [{"text": f"c{i}", "is_correct": i == 0} for i in range(9)])),
+    "one choice": lambda d: rebuild(d, manifest=_set(["modules", 1, "lessons", 0, "questions", 0, "choices"],
+        [{"text": "only", "is_correct": True}])),
+    "no correct choice without a pass mark": lambda d: rebuild(d, manifest=lambda m: (
+        m["modules"][1]["lessons"][0].update(pass_mark=None) or [c.update(is_correct=False)
+        for c in m["modules"][1]["lessons"][0]["questions"][0]["choices"]] and m)),
+    "single choice with two correct": lambda d: rebuild(d, manifest=_set(["modules", 1, "lessons", 0, "questions",
+        0], {"prompt": "Which?", "kind": "single", "choices": [{"text": "a", "is_correct": True},
+        {"text": "b", "is_correct": True}]})),
     "practice not an object": lambda d: rebuild(d, manifest=_set(["modules", 0, "lessons", 0, "assignment"], "x")),
     "practice without prompt": lambda d: rebuild(d, manifest=_set(["modules", 0, "lessons", 0, "assignment",
         "prompt_md"], " ")),

@@ -347,8 +347,14 @@ def _validate(manifest, files):
                     _text(choice, "text", 500, required=True)
                     _text(choice, "feedback", 1000)
                     _bool(choice, "is_correct")
-                if lesson.get("pass_mark") is not None and not any(c.get("is_correct") for c in choices):
+                # The editor's rules (lms/studio/quiz.save_question), so every imported question can be edited.
+                if len(choices) < 2:
+                    raise ArchiveError("A question in the manifest has fewer than two choices.")
+                correct = sum(1 for c in choices if c.get("is_correct"))
+                if not correct:
                     raise ArchiveError("A knowledge-check question in the manifest has no correct choice.")
+                if question.get("kind") == "single" and correct > 1:
+                    raise ArchiveError("A single-choice question in the manifest has more than one correct choice.")
             if lesson.get("pass_mark") is not None and not questions:
                 raise ArchiveError("A lesson in the manifest has a pass mark but no questions.")
             _validate_assignment(lesson)
