@@ -3,7 +3,7 @@
 import time
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, event, exc, text
+from sqlalchemy import bindparam, event, exc, func, text
 from sqlalchemy.engine import Engine
 
 _configured = False
@@ -100,6 +100,13 @@ def run_marked_reads_in_autocommit(app):
         # outlives the request (a shell, or tests holding one app context around several requests).
         if request.environ.pop("lms.autocommit", False):
             db.session.rollback()
+
+
+def contains_text(column, words):
+    """A case-insensitive "contains" condition that takes `words` literally: % and _ are not wildcards (a search
+    for "_" must not match everyone)."""
+    escaped = words.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(f"%{escaped}%", escape="\\")
 
 
 def utcnow():

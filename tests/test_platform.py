@@ -4,7 +4,7 @@ import os
 import stat
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms import create_app
 from lms.extensions import db
@@ -88,6 +88,30 @@ def test_admin_grants_instructor_role_and_it_is_audited(client, make_user, login
     assert entry.action == "role.change" and entry.actor_id == admin.id and "learner -> instructor" in entry.detail
     audit_page = client.get("/admin/audit?action=role.change").get_data(as_text=True)
     assert "learner -&gt; instructor" in audit_page
+
+
+def test_admin_user_list_searches_literally_keeps_its_place_and_logs_only_changes(client, make_user, login):
+    """`_` and `%` are letters in a search, not wildcards; after an action the admin is back on the same search,
+    page and row; saving a role that did not change logs nothing; a page past the end says so."""
+    admin = make_user(role="admin", email="admin@example.com")
+    snake = make_user(name="Snake Case", email="snake_case@example.com")
+    make_user(name="Plain Person", email="plain@example.com")
+    login(admin)
+    found = client.get("/admin/users?q=_").text
+    assert "Snake Case" in found and "Plain Person" not in found
+    assert "Plain Person" not in client.get("/admin/users?q=%25").text
+    response = client.post(f"/admin/users/{snake.id}/role", data={"role": "instructor", "q": "snake", "page": "1"})
+    assert response.headers["Location"].endswith(f"/admin/users?q=snake&page=1#user-{snake.id}")
+    response = client.post(f"/admin/users/{snake.id}/role", data={"role": "instructor", "q": "snake"},
+                           follow_redirects=True)  # fmt: skip
+    assert "Snake Case is already instructor." in response.text
+    assert db.session.scalar(select(func.count(AuditEntry.id))) == 1, "an unchanged role is not logged"
+    assert "No staff actions match these filters" in client.get("/admin/audit?actor=_").text
+    assert "role.change" in client.get("/admin/audit?actor=admin").text
+    past = client.get("/admin/users?page=99").text
+    assert "There is no page 99" in past and "Go to the last page" in past
+    users = client.get("/admin/users").text
+    assert f'<tr id="user-{snake.id}">' in users and "Deactivate<span class=\"visually-hidden\"> Snake Case</span>" in users
 
 
 def test_admin_cannot_demote_themself(client, make_user, login):

@@ -9,12 +9,20 @@ from sqlalchemy import or_, select
 from lms.admin.forms import RoleForm
 from lms.auth import services as accounts
 from lms.auth.forms import ButtonForm
+from lms.database import contains_text
 from lms.extensions import db
 from lms.models import AuditEntry, User
 from lms.notify import audit
 from lms.security import query_int
 
 bp = Blueprint("admin", __name__)
+
+
+def _back_to_list():
+    """The users list as the admin left it (search and page, from the form's hidden fields), at the same row."""
+    args = {name: request.form.get(name) for name in ("q", "page") if request.form.get(name)}
+    anchor = f"user-{request.view_args['user_id']}" if request.view_args.get("user_id") else None
+    return redirect(url_for("admin.users", **args, _anchor=anchor))
 
 
 def admin_required(view):
@@ -34,8 +42,7 @@ def users():
     q = request.args.get("q", "").strip()[:100]
     query = select(User).order_by(User.created_at.desc(), User.id.desc())
     if q:
-        pattern = f"%{q.lower()}%"
-        query = query.where(or_(User.email.ilike(pattern), User.display_name.ilike(pattern)))
+        query = query.where(or_(contains_text(User.email, q), contains_text(User.display_name, q)))
     page = db.paginate(query, page=query_int("page", 1), per_page=25, error_out=False)
     return render_template("admin/users.html", page=page, q=q, role_form=RoleForm())
 
@@ -49,13 +56,16 @@ def set_role(user_id):
         abort(400)
     if user.id == current_user.id and form.role.data != "admin":
         flash("You cannot remove your own admin role; ask another admin.", "error")
-        return redirect(url_for("admin.users"))
+        return _back_to_list()
     previous = user.role
+    if form.role.data == previous:  # nothing changed: nothing to log
+        flash(f"{user.display_name} is already {previous}.", "info")
+        return _back_to_list()
     accounts.set_role(user, form.role.data)
     audit(current_user, "role.change", target=user, detail=f"{user.email}: {previous} -> {user.role}")
     db.session.commit()
     flash(f"{user.display_name} is now {user.role}.", "success")
-    return redirect(url_for("admin.users"))
+    return _back_to_list()
 
 
 @bp.post("/users/<int:user_id>/deactivate")
@@ -66,15 +76,15 @@ def deactivate(user_id):
         abort(400)
     if user.id == current_user.id:
         flash("You cannot deactivate your own account.", "error")
-        return redirect(url_for("admin.users"))
+        return _back_to_list()
     if not user.active:  # a second click, or a tab opened before: nothing to do, nothing to log
         flash(f"{user.display_name} is already deactivated.", "info")
-        return redirect(url_for("admin.users"))
+        return _back_to_list()
     accounts.deactivate(user)
     audit(current_user, "user.deactivate", target=user, detail=user.email)
     db.session.commit()
     flash(f"{user.display_name} is deactivated and logged out everywhere.", "success")
-    return redirect(url_for("admin.users"))
+    return _back_to_list()
 
 
 @bp.post("/users/<int:user_id>/reactivate")
@@ -85,12 +95,12 @@ def reactivate(user_id):
         abort(400)
     if user.active:
         flash(f"{user.display_name} can already log in.", "info")
-        return redirect(url_for("admin.users"))
+        return _back_to_list()
     accounts.reactivate(user)
     audit(current_user, "user.reactivate", target=user, detail=user.email)
     db.session.commit()
     flash(f"{user.display_name} can log in again.", "success")
-    return redirect(url_for("admin.users"))
+    return _back_to_list()
 
 
 @bp.get("/audit")
@@ -103,7 +113,7 @@ def audit_log():
         query = query.where(AuditEntry.action.startswith(action))
     if actor:
         query = query.join(User, User.id == AuditEntry.actor_id).where(
-            or_(User.email.ilike(f"%{actor.lower()}%"), User.display_name.ilike(f"%{actor}%"))
+            or_(contains_text(User.email, actor), contains_text(User.display_name, actor))
         )
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
     page = db.paginate(query, page=query_int("page", 1), per_page=50, error_out=False)

@@ -8,10 +8,11 @@ import io
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from lms.auth.forms import ButtonForm
+from lms.database import contains_text
 from lms.enrolment import services
 from lms.extensions import db
 from lms.models import Course, Enrolment, User
@@ -55,14 +56,7 @@ def roster_rows(course, search=""):
         .order_by(Enrolment.requested_at, Enrolment.id)
     )
     if search:
-        escaped = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
-        statement = statement.where(
-            or_(
-                func.lower(User.display_name).like(pattern, escape="\\"),
-                func.lower(User.email).like(pattern, escape="\\"),
-            )
-        )
+        statement = statement.where(or_(contains_text(User.display_name, search), contains_text(User.email, search)))
     return list(db.session.scalars(statement))
 
 

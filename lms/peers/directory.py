@@ -8,7 +8,7 @@ from flask import url_for
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from lms.database import utcnow
+from lms.database import contains_text, utcnow
 from lms.extensions import db
 from lms.models import (
     Block,
@@ -107,8 +107,7 @@ def people_page(course, viewer, *, skill="", page=1):
     )  # fmt: skip
     skill = (skill or "").strip()
     if skill:
-        escaped = skill.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(func.lower(User.skills).like(f"%{escaped}%", escape="\\"))
+        query = query.where(contains_text(User.skills, skill))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     page = max(1, page)
     rows = db.session.execute(query.limit(PEOPLE_PER_PAGE).offset((page - 1) * PEOPLE_PER_PAGE)).all()

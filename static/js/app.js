@@ -16,6 +16,14 @@
     });
   }
 
+  // Forms that do something hard to undo ask first (data-confirm holds the question); without JavaScript they
+  // are sent as they are.
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
+
   // A file over the upload limit: the server refuses the whole request before reading the form, so everything
   // typed into it would be lost. Say so at the field instead, and keep the form from being sent.
   function oversized(input) {
