@@ -334,3 +334,18 @@ def test_completion_percent_ignores_archived_lessons(app, instructor, learner):
     from lms.lessons.services import course_outline
 
     assert course_outline(learner, course).percent == 33
+
+
+def test_course_home_and_the_lesson_editor_have_titles_of_their_own(client, login, instructor, learner):
+    """Tabs and screen readers tell pages apart by their <title>: the course home was titled like the course
+    page, and the studio's lesson editor like the learner's lesson."""
+    course = make_course(instructor, title="Feedback")
+    lesson = lessons_of(course)[0]
+    enrol(learner, course)
+    login(learner)
+    assert "<title>Your course: Feedback · Sparetime</title>" in client.get(url(course)).text
+    assert "<title>Feedback · Sparetime</title>" in client.get(f"/courses/{course.slug}").text
+    client.post("/auth/logout")
+    login(instructor)
+    editor = client.get(f"/studio/courses/{course.slug}/lessons/{lesson.id}/edit").text
+    assert f"<title>Edit lesson: {lesson.title} · Feedback · Sparetime</title>" in editor

@@ -546,3 +546,19 @@ def test_a_learner_out_of_the_people_lists_keeps_their_profile_to_connections(wo
     client.post("/auth/logout")
     login(admin)
     assert "Ten years of client work." in client.get(f"/auth/people/{b.id}").text
+
+
+def test_a_deactivated_accounts_name_links_to_a_page_that_says_it_is_gone(world, client, login, make_user):
+    """Posts and the course page link their authors' names: a deactivated account's link gave "Page not found".
+    It now says the account is no longer active, and shows nothing else (admins still see it in full)."""
+    b, admin = world["b"], world["admin"]
+    b.headline, b.profile_visible, b.active = "Negotiation nerd", True, False
+    db.session.commit()
+    login(world["a"])
+    page = client.get(f"/auth/people/{b.id}")
+    assert page.status_code == 200
+    assert b.display_name in page.text and "This account is no longer active." in page.text
+    assert "Negotiation nerd" not in page.text
+    client.post("/auth/logout")
+    login(admin)
+    assert "Negotiation nerd" in client.get(f"/auth/people/{b.id}").text

@@ -217,10 +217,9 @@ def profile():
 @login_required
 def public_profile(user_id):
     user = db.get_or_404(User, user_id)
-    if not user.active:
-        abort(404)
     # Blocking hides two people from each other (the peers' directory); admins still see every profile.
     if not current_user.is_admin and user.id != current_user.id and is_blocked_between(current_user.id, user.id):
         abort(404)
-    return render_template("auth/public_profile.html", person=user,
-                           in_full=shows_full_profile(current_user, user))  # fmt: skip
+    # A deactivated account's name still links from its posts: the page says the account is gone, no more.
+    in_full = current_user.is_admin or (user.active and shows_full_profile(current_user, user))
+    return render_template("auth/public_profile.html", person=user, in_full=in_full)
