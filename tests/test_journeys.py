@@ -358,6 +358,12 @@ def test_admin_grants_a_role_deactivates_a_user_and_reads_the_audit_log(live_ser
     page.get_by_label("Role of Carla Coach").select_option("instructor")
     page.locator("tr", has_text="Carla Coach").get_by_role("button", name="Save role").click()
     expect(page.get_by_text("Carla Coach is now instructor.")).to_be_visible()
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    page.locator("tr", has_text="Spam Sender").get_by_role("button", name="Deactivate").click()
+    expect(page.locator("tr", has_text="Spam Sender")).to_contain_text("Active")  # asked, and said no
+    assert questions and questions[0].startswith("Deactivate Spam Sender?")
+    page.once("dialog", lambda dialog: dialog.accept())
     page.locator("tr", has_text="Spam Sender").get_by_role("button", name="Deactivate").click()
     expect(page.get_by_text("Spam Sender is deactivated")).to_be_visible()
     expect(page.locator("tr", has_text="Spam Sender")).to_contain_text("Deactivated")
@@ -473,9 +479,16 @@ def test_every_main_page_fits_a_phone_and_menus_and_forms_work(live_server, brow
     page.goto(base + "/")
     nav_link = page.locator("#site-nav").get_by_role("link", name="Courses")
     expect(nav_link).to_be_hidden()
-    page.get_by_role("button", name="Menu").click()
-    expect(page.get_by_role("button", name="Menu")).to_have_attribute("aria-expanded", "true")
+    menu = page.get_by_role("button", name="Menu")
+    closed_at = menu.bounding_box()
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
     expect(nav_link).to_be_visible()
+    assert menu.bounding_box()["y"] == closed_at["y"], "opening the menu does not move its button"
+    page.keyboard.press("Escape")  # closes it, focus back on the button
+    expect(nav_link).to_be_hidden()
+    expect(menu).to_be_focused()
+    menu.click()
     assert axe_violations(page) == []  # the open menu too
     nav_link.click()
     page.get_by_label("Search courses").fill("client")

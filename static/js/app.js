@@ -14,6 +14,14 @@
       toggle.setAttribute("aria-expanded", String(!open));
       nav.setAttribute("data-collapsed", String(open));
     });
+    // Escape closes the open menu and puts focus back on its button.
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && toggle.getAttribute("aria-expanded") === "true") {
+        toggle.setAttribute("aria-expanded", "false");
+        nav.setAttribute("data-collapsed", "true");
+        toggle.focus();
+      }
+    });
   }
 
   // Forms that do something hard to undo ask first (data-confirm holds the question); without JavaScript they
