@@ -240,6 +240,28 @@ def test_an_accepted_answer_on_a_later_page_does_not_mark_the_pages_before_it_re
     assert "#" not in client.get(world.thread_url(thread, "?jump=unread")).location
 
 
+def test_an_accepted_answer_that_is_the_newest_post_is_read_on_the_last_page(world, client, use):
+    """The accepted answer appears only on top of page 1: reaching the last page counts it read too, or a thread
+    whose newest post is its accepted answer stayed "New posts" forever and "jump to first unread" looped."""
+    thread = world.thread(kind="question")
+    bulk_replies(thread, world.tom, 56)
+    replies = db.session.scalars(select(Post.id).where(Post.id != thread.first_post_id).order_by(Post.id)).all()
+    use(world.maya)
+    client.post(world.post_url(thread, db.session.get(Post, replies[-1]), "accept"))
+    use(world.instructor)
+    client.get(world.thread_url(thread))  # page 1: the question, the accepted answer, replies 1-50
+    mark = db.session.scalar(select(ThreadRead).where(ThreadRead.user_id == world.instructor.id))
+    assert mark.last_read_post_id == replies[49]  # not pages 2+ yet
+    client.get(world.thread_url(thread, "?page=2"))
+    db.session.refresh(mark)
+    assert mark.last_read_post_id == replies[-1] == thread.last_post_id
+    assert "is-unread" not in client.get(world.url()).get_data(as_text=True)
+    assert "#" not in client.get(world.thread_url(thread, "?jump=unread")).location
+    use(world.tom)
+    client.get(world.thread_url(thread, "?page=9"))  # past the end: shows nothing, so marks nothing
+    assert db.session.scalar(select(ThreadRead).where(ThreadRead.user_id == world.tom.id)) is None
+
+
 def test_long_threads_are_paginated(world, client, use):
     thread = world.thread()
     bulk_replies(thread, world.tom, 120)

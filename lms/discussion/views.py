@@ -147,9 +147,12 @@ def render_thread(course, viewer, thread, reply_form, *, last_read=None, followi
     # Mark read after rendering: the commit would expire every loaded post and reload each one. The mark is the
     # highest post id read, so the accepted answer, shown on top of page 1 but in its place among the replies
     # perhaps pages later, moves it only once the reader reaches the last page: before that, the replies in
-    # between would count as read unseen ("jump to first unread" skipped them).
-    shown = [view.post.id for view in replies]
-    shown += [view.post.id for view in top if not view.is_accepted or not page.has_next]
+    # between would count as read unseen ("jump to first unread" skipped them). The last page counts it even
+    # though only page 1 shows it: when it is the newest post, no page would ever count it, and the thread
+    # stayed unread for good. A page past the end shows nothing, so it counts nothing.
+    shown = [view.post.id for view in top if not view.is_accepted] + [view.post.id for view in replies]
+    if thread.accepted_post_id and not page.has_next and (top or replies):
+        shown.append(thread.accepted_post_id)
     if shown and (last_read is None or max(shown) > last_read):
         services.mark_read(thread, current_user, max(shown), last_read=last_read)
         db.session.commit()
