@@ -181,3 +181,44 @@ def test_objects_of_another_course_are_not_reachable(world, client, use, make_us
     db.session.refresh(other)
     assert not other.pinned
     assert db.session.scalar(select(Thread).where(Thread.title == "Elsewhere")).first_post_id
+
+
+def test_a_threads_helpful_count_is_that_of_its_visible_posts(world, client, use):
+    """The board's "helpful" count, and the "Most helpful" sort, leave out votes of removed and hidden posts."""
+    thread = world.thread(title="Rates for juniors")
+    spam = world.reply(thread, world.tom, body="Buy my course")
+    kept = world.reply(thread, world.tom, body="Charge by the project")
+    gone = world.reply(thread, world.tom, body="I will take this back")
+    other = world.thread(world.tom, title="Contracts")
+    other_reply = world.reply(other, world.maya, body="Use a template")
+    for voter in (world.maya, world.instructor):
+        use(voter)
+        for post in (spam, kept, gone):
+            client.post(world.post_url(thread, post, "vote"))
+    use(world.tom)
+    client.post(world.post_url(other, other_reply, "vote"))
+
+    def thread_votes():
+        db.session.expire_all()
+        return db.session.get(Thread, thread.id).vote_count
+
+    assert thread_votes() == 6
+    client.post(world.post_url(thread, gone, "delete"))
+    assert thread_votes() == 4
+    use(world.instructor)
+    client.post(world.post_url(thread, spam, "hide"), data={"reason": "Advertising"})
+    client.post(world.post_url(thread, spam, "hide"), data={"reason": "Advertising, twice"})  # hidden already
+    assert thread_votes() == 2
+    client.post(world.post_url(thread, spam, "vote"))  # staff still see it and take their vote back
+    assert thread_votes() == 2
+    use(world.maya)
+    board = client.get(world.url("?sort=top")).get_data(as_text=True)
+    row = board[board.index("Rates for juniors"):]
+    assert "<strong>2</strong> helpful" in row[: row.index("</li>")]
+    use(world.instructor)
+    client.post(world.post_url(thread, spam, "unhide"))
+    client.post(world.post_url(thread, spam, "unhide"))  # visible already
+    assert thread_votes() == 3  # Maya's vote on it counts again; the instructor took theirs back
+    client.post(world.post_url(thread, gone, "hide"), data={"reason": "Removed anyway"})
+    client.post(world.post_url(thread, gone, "unhide"))
+    assert thread_votes() == 3, "a removed post's votes stay out"

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from lms.database import utcnow
-from lms.discussion import events
+from lms.discussion import events, services
 from lms.discussion.people import path_for
 from lms.extensions import db
 from lms.models.discussion import PostReport
@@ -32,6 +32,8 @@ def unlock_thread(course, thread, actor):
 
 
 def hide_post(course, thread, post, actor, reason):
+    if services.counts_toward_thread(post):
+        services.add_thread_votes(thread, -post.vote_count)
     post.hidden_at, post.hidden_reason, post.hidden_by_id = utcnow(), reason, actor.id
     if thread.accepted_post_id == post.id:
         thread.accepted_post_id = None
@@ -42,7 +44,10 @@ def hide_post(course, thread, post, actor, reason):
 
 
 def unhide_post(course, thread, post, actor):
+    was_hidden = post.hidden_at is not None
     post.hidden_at, post.hidden_reason, post.hidden_by_id = None, "", None
+    if was_hidden and services.counts_toward_thread(post):
+        services.add_thread_votes(thread, post.vote_count)
     audit(actor, "discussion.unhide", target=post, course=course, detail=thread.title)
 
 

@@ -119,6 +119,8 @@ def edit_post(course, thread, post, editor, *, body, title=None):
 
 def delete_post(thread, post):
     """Removed by author: the text goes, the row stays so replies (and quotes of it) keep their place."""
+    if counts_toward_thread(post):
+        add_thread_votes(thread, -post.vote_count)
     post.deleted_at = utcnow()
     post.body_md, post.body_html = "", ""
     if thread.accepted_post_id == post.id:
@@ -145,9 +147,22 @@ def toggle_vote(post, user):
 
 def _add_votes(post, delta):
     db.session.execute(update(Post).where(Post.id == post.id).values(vote_count=Post.vote_count + delta))
-    db.session.execute(
-        update(Thread).where(Thread.id == post.thread_id).values(vote_count=Thread.vote_count + delta)
-    )
+    if counts_toward_thread(post):  # staff may still vote on a hidden post; unhiding it adds its votes then
+        db.session.execute(
+            update(Thread).where(Thread.id == post.thread_id).values(vote_count=Thread.vote_count + delta)
+        )
+
+
+def counts_toward_thread(post):
+    """Whether the post's votes are in its thread's vote count (the board's "helpful", its "Most helpful" sort):
+    only posts everyone can read count, so removing or hiding a post takes its votes out, and unhiding it puts
+    them back (add_thread_votes)."""
+    return post.deleted_at is None and post.hidden_at is None
+
+
+def add_thread_votes(thread, delta):
+    if delta:
+        db.session.execute(update(Thread).where(Thread.id == thread.id).values(vote_count=Thread.vote_count + delta))
 
 
 def set_accepted(course, thread, post, actor):
