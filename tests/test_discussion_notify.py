@@ -130,6 +130,22 @@ def test_accepted_answer_notifies_the_answer_author(world, client, use):
     assert [n.kind for n in _notes(world.tom)] == ["accepted"]
 
 
+def test_a_report_tells_the_courses_moderators_once(world, client, use):
+    """Staff of the course and admins hear of a report, as for reports in the people directory; the reporter,
+    the reported author and other courses' staff do not, and a second report by the same reader adds nothing."""
+    thread = world.thread(world.tom, title="Rates for juniors")
+    post = world.reply(thread, world.tom, body="Rude words")
+    use(world.maya)
+    client.post(world.post_url(thread, post, "report"), data={"reason": "Insulting a peer"})
+    client.post(world.post_url(thread, post, "report"), data={"reason": "And again"})
+    for moderator in (world.instructor, world.admin):
+        notes = [n for n in _notes(moderator) if n.kind == "post_report"]
+        assert len(notes) == 1, moderator.email
+        assert "Rates for juniors" in notes[0].message and notes[0].url == world.url("reports")
+    for other in (world.maya, world.tom, world.other_instructor):
+        assert not [n for n in _notes(other) if n.kind == "post_report"], other.email
+
+
 def test_unfollowing_stops_reply_notifications(world, client, use):
     thread = world.thread()
     use(world.maya)

@@ -100,6 +100,14 @@ def answer_accepted(course, thread, post, actor):
     _send(course, {post.author_id: "accepted"}, lambda *_: message, post_url(course, post))
 
 
+def post_reported(course, thread, post, reporter):
+    """Tell the course's moderators (its staff and the admins) that a post waits in the report queue; not the
+    reporter, nor the post's author should they be staff (the report is about them)."""
+    recipients = {user_id: "post_report" for user_id in staff_ids(course) - {reporter.id, post.author_id}}
+    message = f"A post in “{thread.title}” was reported by a learner in {course.title}."
+    _send(course, recipients, lambda *_: message, path_for("discussion.reports", slug=course.slug))
+
+
 def moderated(course, thread, author_id, actor, message, url):
     """Tell the author of moderated content what happened (not the moderator themself)."""
     if author_id is None or author_id == actor.id:

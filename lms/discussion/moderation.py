@@ -60,8 +60,9 @@ def move_thread(course, thread, actor, lesson):
 
 
 def report_post(course, post, reporter, reason):
-    """A report for the staff queue. A reader's second report of a post still open in the queue adds their new
-    reason to it instead of a second entry (a double click, or a reader insisting)."""
+    """A report for the staff queue, of which the course's moderators are told. A reader's second report of a post
+    still open in the queue adds their new reason to it instead of a second entry (a double click, or a reader
+    insisting), and tells no one again."""
     report = db.session.scalar(
         select(PostReport).where(PostReport.post_id == post.id, PostReport.reporter_id == reporter.id,
                                  PostReport.resolved_at.is_(None))
@@ -69,6 +70,7 @@ def report_post(course, post, reporter, reason):
     if report is None:
         report = PostReport(course_id=course.id, post_id=post.id, reporter_id=reporter.id, reason=reason)
         db.session.add(report)
+        events.post_reported(course, post.thread, post, reporter)
     elif reason and reason not in report.reason:
         report.reason = f"{report.reason} / {reason}"[:500]
     return report
