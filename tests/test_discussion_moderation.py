@@ -222,3 +222,29 @@ def test_a_threads_helpful_count_is_that_of_its_visible_posts(world, client, use
     client.post(world.post_url(thread, gone, "hide"), data={"reason": "Removed anyway"})
     client.post(world.post_url(thread, gone, "unhide"))
     assert thread_votes() == 3, "a removed post's votes stay out"
+
+
+def test_a_reported_post_keeps_its_evidence_after_its_author_edits_or_deletes_it(world, client, use):
+    thread = world.thread()
+    reply = world.reply(thread, world.tom, body="You are all idiots")
+    use(world.maya)
+    client.post(world.post_url(thread, reply, "report"), data={"reason": "Insulting"})
+    use(world.tom)
+    client.post(world.post_url(thread, reply, "edit"), data={"body": "Have a nice day"})
+    use(world.instructor)
+    queue = client.get(world.url("reports")).get_data(as_text=True)
+    assert "You are all idiots" in queue and "Edited by its author since" in queue and "Have a nice day" not in queue
+    use(world.tom)
+    client.post(world.post_url(thread, reply, "delete"))
+    db.session.refresh(reply)
+    assert reply.deleted_at is not None and reply.body_md == ""  # the post itself keeps no text
+    use(world.instructor)
+    queue = client.get(world.url("reports")).get_data(as_text=True)
+    assert "You are all idiots" in queue and "Removed by its author since" in queue
+    assert "Hide post" not in queue and f"/posts/{reply.id}/hide" not in queue
+    response = client.post(world.post_url(thread, reply, "hide"), data={"reason": "Insulting"}, follow_redirects=True)
+    assert response.status_code == 200 and "nothing left to hide" in response.get_data(as_text=True)
+    db.session.refresh(reply)
+    assert reply.hidden_at is None
+    use(world.maya)
+    assert "You are all idiots" not in client.get(world.thread_url(thread)).get_data(as_text=True)

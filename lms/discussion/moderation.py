@@ -68,7 +68,8 @@ def report_post(course, post, reporter, reason):
                                  PostReport.resolved_at.is_(None))
     )  # fmt: skip
     if report is None:
-        report = PostReport(course_id=course.id, post_id=post.id, reporter_id=reporter.id, reason=reason)
+        report = PostReport(course_id=course.id, post_id=post.id, reporter_id=reporter.id, reason=reason,
+                            reported_html=post.body_html)  # fmt: skip
         db.session.add(report)
         events.post_reported(course, post.thread, post, reporter)
     elif reason and reason not in report.reason:

@@ -68,6 +68,9 @@ def add_moderation_routes(bp):
         course, viewer = _moderator_course(slug)
         thread = load_thread(course, thread_id)
         post = load_post(course, thread, post_id)
+        if post.deleted_at is not None:
+            flash("Its author removed this post: there is nothing left to hide.", "error")
+            return redirect(post_anchor_url(course, thread, post))
         form = ReasonForm()
         if form.validate_on_submit():
             moderation.hide_post(course, thread, post, current_user, form.reason.data)
