@@ -35,6 +35,28 @@ def test_a_locked_thread_keeps_its_posts_as_they_are(world, client, use):
     assert (reply.body_md, reply.deleted_at) == ("Keep me", None)
 
 
+def test_the_asker_cannot_change_the_accepted_answer_of_a_locked_thread(world, client, use):
+    thread = world.thread(kind="question")
+    first = world.reply(thread, world.tom, body="First answer")
+    second = world.reply(thread, world.tom, body="Second answer")
+    use(world.maya)
+    client.post(world.post_url(thread, first, "accept"))
+    use(world.instructor)
+    client.post(world.thread_url(thread, "/lock"), data={"reason": "Answered"})
+    use(world.maya)
+    assert "Accept answer" not in client.get(world.thread_url(thread)).get_data(as_text=True)
+    response = client.post(world.post_url(thread, second, "accept"))
+    assert response.status_code == 403 and "This thread is locked" in response.get_data(as_text=True)
+    assert client.post(world.post_url(thread, first, "accept")).status_code == 403  # nor unmark it
+    db.session.refresh(thread)
+    assert thread.accepted_post_id == first.id
+    use(world.instructor)  # staff still can
+    assert "Accept answer" in client.get(world.thread_url(thread)).get_data(as_text=True)
+    client.post(world.post_url(thread, second, "accept"))
+    db.session.refresh(thread)
+    assert thread.accepted_post_id == second.id
+
+
 def test_lock_blocks_replies_and_says_why(world, client, use):
     thread = world.thread()
     use(world.instructor)

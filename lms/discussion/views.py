@@ -301,6 +301,8 @@ def accept(slug, thread_id, post_id):
     post = load_post(course, thread, post_id)
     if not (viewer.is_staff or (thread.author_id == viewer.user_id and thread.author_id is not None)):
         abort(403, "Only the person who asked, or course staff, can accept an answer.")
+    if thread.locked and not viewer.is_staff:  # as for edits and deletes: a locked thread stays as staff left it
+        abort(403, "This thread is locked, so its accepted answer can no longer be changed.")
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
