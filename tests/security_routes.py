@@ -141,6 +141,7 @@ BODIES = {
     "discussion.hide": lambda w, c: {"reason": "Off topic."},
     "discussion.lock": lambda w, c: {"reason": "Answered."},
     "discussion.move": lambda w, c: {"lesson_id": str(c.quiz_lesson.id)},
+    "discussion.rename": lambda w, c: {"title": "Renamed by staff", "reason": "Names a peer."},
     "discussion.new_thread": lambda w, c: {"title": "Rates in 2027", "body": "What do you charge?", "kind": "discussion",
                                            "lesson_id": "0"},  # fmt: skip
     "discussion.reply": lambda w, c: {"body": "Same here."},

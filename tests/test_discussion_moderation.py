@@ -170,6 +170,7 @@ def test_moderation_is_for_staff_of_this_course_and_admins(world, client, use):
         ("post", world.post_url(thread, reply, "hide"), {"reason": "x"}),
         ("post", world.post_url(thread, reply, "unhide"), {}),
         ("post", world.thread_url(thread, "/move"), {"lesson_id": "0"}),
+        ("post", world.thread_url(thread, "/rename"), {"title": "Renamed", "reason": "x"}),
         ("get", world.url("reports"), {}),
     ]
     for user in (world.maya, world.tom, world.outsider, world.other_instructor):
@@ -270,3 +271,26 @@ def test_a_reported_post_keeps_its_evidence_after_its_author_edits_or_deletes_it
     assert reply.hidden_at is None
     use(world.maya)
     assert "You are all idiots" not in client.get(world.thread_url(thread)).get_data(as_text=True)
+
+
+def test_staff_can_replace_an_abusive_thread_title(world, client, use):
+    thread = world.thread(title="Tom is a fraud")
+    use(world.tom)
+    assert client.post(world.thread_url(thread, "/rename"), data={"title": "Mine", "reason": "x"}).status_code == 403
+    use(world.instructor)
+    assert "Rename" in client.get(world.thread_url(thread)).get_data(as_text=True)
+    form = client.get(world.thread_url(thread, "/rename")).get_data(as_text=True)
+    assert 'value="Tom is a fraud"' in form
+    response = client.post(world.thread_url(thread, "/rename"), data={"title": "  ", "reason": "Insulting"})
+    assert response.status_code == 400 and "Please give the thread a title." in response.get_data(as_text=True)
+    client.post(world.thread_url(thread, "/rename"), data={"title": "Dealing with a client dispute",
+                                                           "reason": "Names a peer"})  # fmt: skip
+    use(world.tom)
+    for page in (client.get(world.url()), client.get(world.thread_url(thread))):
+        text = page.get_data(as_text=True)
+        assert "Dealing with a client dispute" in text and "Tom is a fraud" not in text
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "discussion.rename"))
+    assert "Tom is a fraud" in entry.detail and "Names a peer" in entry.detail
+    note = db.session.scalar(select(Notification).where(Notification.user_id == world.maya.id,
+                                                        Notification.kind == "moderation"))  # fmt: skip
+    assert "Dealing with a client dispute" in note.message and "Names a peer" in note.message

@@ -17,6 +17,7 @@ from tests.security_world import login_as, reset_world, table_counts
 ANONYMOUS = {"auth.login", "auth.register", "auth.reset_request", "auth.reset_password", "auth.confirm_registration"}
 STAFF_PREFIXES = ("studio.", "enrolment.approve", "enrolment.decline", "enrolment.remove", "discussion.lock",
                   "discussion.hide", "discussion.move", "discussion.pin", "discussion.unlock", "discussion.unhide",
+                  "discussion.rename",
                   "discussion.resolve_report", "peers.edit_assignment", "peers.hide_review", "peers.staff_submission",
                   "peers.reply_course_review", "peers.moderate_course_review", "peers.update_wish",
                   "progress.")  # fmt: skip

@@ -74,6 +74,17 @@ class ReasonForm(FlaskForm):
     )  # fmt: skip
 
 
+class RenameForm(ReasonForm):
+    """Staff replace a thread's title (an abusive one, say): the board and the heading show the new one."""
+
+    title = StringField(
+        "New title", filters=[trimmed],
+        validators=[DataRequired("Please give the thread a title."),
+                    Length(max=MAX_TITLE, message=f"Please keep the title under {MAX_TITLE} characters."),
+                    _no_control_characters],
+    )  # fmt: skip
+
+
 class ReportForm(FlaskForm):
     reason = TextAreaField(
         "What is wrong with this post?", filters=[trimmed],

@@ -31,6 +31,16 @@ def unlock_thread(course, thread, actor):
     audit(actor, "discussion.unlock", target=thread, course=course, detail=thread.title)
 
 
+def rename_thread(course, thread, actor, title, reason):
+    """Replace a thread's title: hiding the opening post leaves its title on the board and the thread page. The
+    audit entry keeps the old title."""
+    old_title, thread.title = thread.title, title.strip()
+    audit(actor, "discussion.rename", target=thread, course=course,
+          detail=f"{old_title} -> {thread.title}: {reason}")  # fmt: skip
+    events.moderated(course, thread, thread.author_id, actor,
+                     f"A moderator renamed your thread to “{thread.title}”: {reason}", _thread_url(course, thread))  # fmt: skip
+
+
 def hide_post(course, thread, post, actor, reason):
     if services.counts_toward_thread(post):
         services.add_thread_votes(thread, -post.vote_count)

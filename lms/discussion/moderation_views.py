@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from lms.auth.forms import ButtonForm
 from lms.discussion import moderation, queries
 from lms.discussion.access import load_course, load_lesson, load_post, load_thread, post_anchor_url, thread_url
-from lms.discussion.forms import MoveForm, ReasonForm, ResolveForm
+from lms.discussion.forms import MoveForm, ReasonForm, RenameForm, ResolveForm
 from lms.extensions import db
 from lms.models.discussion import PostReport
 
@@ -50,6 +50,22 @@ def add_moderation_routes(bp):
         hint = "No one but staff can reply while it is locked. Readers see your reason."
         return render_template("discussion/reason.html", course=course, thread=thread, form=form,
                                heading=f"Lock “{thread.title}”", button_label="Lock thread", hint=hint), status  # fmt: skip
+
+    @bp.route("/courses/<slug>/discussion/threads/<int:thread_id>/rename", methods=["GET", "POST"])
+    @login_required
+    def rename(slug, thread_id):
+        course, viewer = _moderator_course(slug)
+        thread = load_thread(course, thread_id)
+        form = RenameForm(data={"title": thread.title} if request.method == "GET" else None)
+        if form.validate_on_submit():
+            moderation.rename_thread(course, thread, current_user, form.title.data, form.reason.data)
+            db.session.commit()
+            flash("The thread has its new title.", "success")
+            return redirect(thread_url(course, thread))
+        status = 400 if request.method == "POST" else 200
+        hint = "Everyone sees the new title; the author is told your reason, and the old title stays in the audit log."
+        return render_template("discussion/reason.html", course=course, thread=thread, form=form,
+                               heading="Rename a thread", button_label="Rename thread", hint=hint), status  # fmt: skip
 
     @bp.post("/courses/<slug>/discussion/threads/<int:thread_id>/unlock")
     @login_required
