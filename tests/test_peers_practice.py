@@ -5,6 +5,7 @@ import threading
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from lms.database import utcnow
@@ -236,6 +237,8 @@ def test_completion_blocker_until_submitted_and_reviewed(app, make_user):
     assert services.assignment_panel(a, other) is None
 
 
+# As cron runs it: no request and no SERVER_NAME, so every link in the notices must be built without one.
+@pytest.mark.parametrize("app_config", [{"SERVER_NAME": None}])
 def test_overdue_submissions_go_to_staff_queue_exactly_once(app, make_user, runner, outbox):
     owner = make_user(role="instructor", name="Olga Owner", email="owner@example.com")
     course, lesson, assignment = course_with_assignment(owner, required=1)
@@ -261,6 +264,7 @@ def test_overdue_submissions_go_to_staff_queue_exactly_once(app, make_user, runn
     assert db.session.get(Submission, moved[0].id).sent_to_staff_at == first_stamp
     staff_mail = [m for m in outbox() if m["To"] == "owner@example.com"]
     assert len(staff_mail) == 1, "staff are told once"
+    assert f"/studio/courses/{course.slug}/reviews" in staff_mail[0].get_body().get_content()
 
     queue = services.review_queue(course, owner)
     assert [row["submission"].id for row in queue] == [moved[0].id] and queue[0]["waited_hours"] >= 49

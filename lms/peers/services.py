@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.content import render_markdown
+from lms.discussion.people import path_for
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import (
@@ -165,7 +166,7 @@ def _add_review(assignment, submission, reviewer, scores, comment_md, now, *, by
     # Anonymous to the author: the message never names the reviewer.
     who = "Course staff" if by_staff else "A peer"
     notify(author, "peer_review", f'{who} reviewed your practice response for "{lesson.title}".',
-           url_for("peers.practice", slug=lesson.course.slug, lesson_id=lesson.id))  # fmt: skip
+           path_for("peers.practice", slug=lesson.course.slug, lesson_id=lesson.id))  # fmt: skip
     return review
 
 
@@ -231,7 +232,7 @@ def reply_to_review(review, author, text):
     if review.reviewer is not None:
         lesson = review.submission.assignment.lesson
         notify(review.reviewer, "peer_review_reply", f'The author replied to your review in "{lesson.title}".',
-               url_for("peers.practice", slug=lesson.course.slug, lesson_id=lesson.id))  # fmt: skip
+               path_for("peers.practice", slug=lesson.course.slug, lesson_id=lesson.id))  # fmt: skip
 
 
 def hide_review(review, staff, reason):
@@ -285,7 +286,7 @@ def assign_overdue_reviews(now=None):
                                    .where(CourseStaff.course_id == course_id)).all()  # fmt: skip
         for member in staff:
             notify(member, "peer_overdue", f"{result.rowcount} practice response(s) in {course.title} waited too long "
-                   "for peer reviews and need a staff review.", url_for("peers.review_queue", slug=course.slug))  # fmt: skip
+                   "for peer reviews and need a staff review.", path_for("peers.review_queue", slug=course.slug))  # fmt: skip
     db.session.flush()
     return moved
 
