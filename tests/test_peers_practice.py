@@ -302,3 +302,36 @@ def test_hidden_review_frees_a_place_and_disappears_for_the_author(app, make_use
     assert services.labelled_reviews(submission) == []
     assert submission.review_count == 0 and submission.reviews_claimed == 0
     assert review_once(kind, assignment) is not None, "another peer can fill the freed place"
+
+
+def test_responses_of_learners_who_left_are_not_handed_out_or_sent_to_staff(app, make_user):
+    from lms.enrolment.services import remove, withdraw
+    from lms.models import Enrolment
+
+    owner = make_user(role="instructor")
+    course, lesson, assignment = course_with_assignment(owner, required=1)
+    gone, removed, staying, reviewer = learners(make_user, course, 4)
+    old = utcnow() - timedelta(hours=60)
+    # The two who left submitted first, so "oldest first" would hand them out ahead of the active learner.
+    submit(gone, assignment, at=old - timedelta(hours=2))
+    submit(removed, assignment, at=old - timedelta(hours=1))
+    submit(staying, assignment, at=old)
+    withdraw(course, gone)
+    remove(course, db.session.scalar(select(Enrolment).where(Enrolment.user_id == removed.id)), owner)
+    db.session.commit()
+
+    slot = services.allocate_review(reviewer, assignment)
+    db.session.commit()
+    assert slot.submission.user_id == staying.id
+    services.submit_review(slot, reviewer, scores_for(assignment), "Clear ask; a warmer opening would help.")
+    db.session.commit()
+    assert review_once(make_user_enrolled(make_user, course), assignment) is None, "nobody left to review"
+
+    assert services.assign_overdue_reviews() == 0, "nobody is waiting for the responses of people who left"
+    db.session.commit()
+    assert services.review_queue(course, owner) == []
+
+
+def make_user_enrolled(make_user, course):
+    [person] = learners(make_user, course, 1, prefix="latecomer")
+    return person

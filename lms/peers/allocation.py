@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.database import utcnow
 from lms.extensions import db
-from lms.models import Assignment, Block, Review, ReviewAssignment, Submission
+from lms.models import Assignment, Block, Enrolment, Review, ReviewAssignment, Submission, User
 from lms.peers.matching import choose_submission
 
 DEFAULT_SLOT_MINUTES = 120
@@ -28,6 +28,18 @@ def _blocked_either_way(user_id, other_id_column):
             (Block.blocker_id == user_id) & (Block.blocked_id == other_id_column),
             (Block.blocked_id == user_id) & (Block.blocker_id == other_id_column),
         )
+    )
+
+
+def author_is_active_learner(course_id):
+    """The submission's author is still an active learner of the course (an SQL condition on Submission).
+
+    Someone who withdrew or was removed will not read feedback, so their responses must not take reviewers or
+    staff time away from the people still taking the course (nor go first because they are the oldest).
+    """
+    return exists().where(
+        Enrolment.user_id == Submission.user_id, Enrolment.course_id == course_id, Enrolment.status == "active",
+        User.id == Submission.user_id, User.active.is_(True),
     )
 
 
@@ -121,6 +133,7 @@ def allocate_review(user, assignment, now=None):
             ~exists().where(ReviewAssignment.submission_id == Submission.id, ReviewAssignment.reviewer_id == user.id),
             ~exists().where(Review.submission_id == Submission.id, Review.reviewer_id == user.id),
             ~_blocked_either_way(user.id, Submission.user_id),
+            author_is_active_learner(assignment.course_id),
         )
         .order_by(Submission.reviews_claimed, Submission.submitted_at, Submission.id)
         .limit(LOOKAHEAD_LIMIT + 1)
@@ -157,7 +170,7 @@ def _lookahead_choice(user, assignment, ordered):
     open_needs = db.session.execute(
         select(Submission.id, Submission.reviews_claimed).where(
             Submission.assignment_id == assignment.id, Submission.submitted_at.is_not(None),
-            Submission.reviews_claimed < required)
+            Submission.reviews_claimed < required, author_is_active_learner(assignment.course_id))
         .limit(LOOKAHEAD_LIMIT + 1)
     ).all()  # fmt: skip
     if len(open_needs) > LOOKAHEAD_LIMIT:

@@ -30,6 +30,7 @@ from lms.peers.allocation import (  # noqa: F401  (allocation is part of this mo
     _change_claims,
     _claim,
     allocate_review,
+    author_is_active_learner,
     open_slot,
     release_expired_slots,
 )
@@ -264,7 +265,8 @@ def assign_overdue_reviews(now=None):
         select(Submission.id, Assignment.course_id)
         .join(Assignment, Assignment.id == Submission.assignment_id)
         .where(Submission.submitted_at.is_not(None), Submission.submitted_at <= cutoff,
-               Submission.sent_to_staff_at.is_(None), Submission.review_count < Assignment.reviews_required)  # fmt: skip
+               Submission.sent_to_staff_at.is_(None), Submission.review_count < Assignment.reviews_required,
+               author_is_active_learner(Assignment.course_id))  # fmt: skip
     ).all()
     by_course = {}
     for submission_id, course_id in rows:
@@ -298,7 +300,7 @@ def review_queue(course, staff_user, now=None):
         select(Submission)
         .join(Assignment, Assignment.id == Submission.assignment_id)
         .where(Assignment.course_id == course.id, Submission.sent_to_staff_at.is_not(None),
-               Submission.review_count < Assignment.reviews_required)  # fmt: skip
+               Submission.review_count < Assignment.reviews_required, author_is_active_learner(course.id))  # fmt: skip
         .options(joinedload(Submission.user), joinedload(Submission.assignment).joinedload(Assignment.lesson))
         .order_by(Submission.submitted_at)
         .limit(200)
