@@ -66,6 +66,7 @@ TABLE = {
     "GET peers.edit_assignment": row(L, 403, 403, 403, 200, 200, 200),
     "GET peers.edit_course_review": row(L, 403, 200, 403, 403, 403, 403),  # learners at 50%+ rate; staff do not
     "GET peers.next_review": row(L, 403, R, 403, 403, 403, 403),  # the learner has an open slot: redirected to it
+    "GET peers.block": row(L, 403, 200, 403, 200, 200, 403),  # the "Block X?" confirmation: members only
     "GET peers.people": row(L, 403, 200, 403, 200, 200, 200),  # members and own staff; admins read only
     "GET peers.practice": row(L, 403, 200, 403, 200, 200, 200),
     "GET peers.review_queue": row(L, 403, 403, 403, 200, 200, 200),
@@ -147,6 +148,7 @@ TABLE = {
     "POST peers.reply_review": row(L, 403, R, 403, 403, 403, 403),
     "POST peers.report": row(L, 403, R, 403, R, R, 403),
     "POST peers.staff_submission": row(L, 403, 403, 403, R, R, R),
+    "POST peers.unblock": row(L, R, R, R, R, R, R),  # lifts only the visitor's own block (none here)
     "POST peers.update_wish": row(L, 403, 403, R, R, R, R),  # wishes are platform-wide: any instructor
     "POST peers.vote_wish": row(L, R, R, R, R, R, R),
     "POST peers.wishes": row(L, R, R, R, R, R, R),

@@ -562,3 +562,37 @@ def test_a_deactivated_accounts_name_links_to_a_page_that_says_it_is_gone(world,
     client.post("/auth/logout")
     login(admin)
     assert "Negotiation nerd" in client.get(f"/auth/people/{b.id}").text
+
+
+def test_block_asks_first_and_the_blocker_can_unblock(world, client, login):
+    course, a, b = world["course"], world["a"], world["b"]
+    a.profile_visible = b.profile_visible = True
+    db.session.commit()
+    login(a)
+    people = f"/courses/{course.slug}/people"
+    page = client.get(people).get_data(as_text=True)
+    assert f'href="/courses/{course.slug}/people/{b.id}/block"' in page, "Block opens a confirmation, not a POST"
+    confirm = client.get(f"/courses/{course.slug}/people/{b.id}/block")
+    text = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and f"Block {b.display_name}?" in text and "unblock them later" in text
+    assert db.session.scalar(select(func.count(Block.blocker_id))) == 0, "asking is not blocking"
+
+    client.post(f"/courses/{course.slug}/people/{b.id}/block")
+    assert f'id="person-{b.id}"' not in client.get(people).get_data(as_text=True)
+    connections = client.get("/people/connections").get_data(as_text=True)
+    assert "Blocked people" in connections and b.display_name in connections
+    assert f"/people/blocked/{b.id}/unblock" in connections
+
+    client.post("/auth/logout")
+    login(b)
+    assert "Blocked people" not in client.get("/people/connections").get_data(as_text=True), "not who blocked me"
+    client.post(f"/people/blocked/{a.id}/unblock")
+    assert db.session.scalar(select(func.count(Block.blocker_id))) == 1, "the blocked person cannot lift it"
+
+    client.post("/auth/logout")
+    login(a)
+    response = client.post(f"/people/blocked/{b.id}/unblock", follow_redirects=True)
+    assert f"{b.display_name} is unblocked" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Block.blocker_id))) == 0
+    assert f'id="person-{b.id}"' in client.get(people).get_data(as_text=True)
+    assert "Blocked people" not in client.get("/people/connections").get_data(as_text=True)

@@ -243,9 +243,20 @@ def block(blocker, other, course=None):
 
 
 def unblock(blocker, other):
+    """Lift the blocker's own block. A connection the block ended is not restored: either may ask again."""
     row = db.session.get(Block, (blocker.id, other.id))
     if row is not None:
         db.session.delete(row)
+        db.session.flush()
+    return row is not None
+
+
+def people_blocked_by(user):
+    """[(block, person)] the user blocked, latest first (not those who blocked them: that stays private)."""
+    return db.session.execute(
+        select(Block, User).join(User, User.id == Block.blocked_id)
+        .where(Block.blocker_id == user.id).order_by(Block.created_at.desc())
+    ).all()  # fmt: skip
 
 
 def report(reporter, other, course):

@@ -69,15 +69,21 @@ def connect(slug, user_id):
     return _back(course)
 
 
-@bp.route("/courses/<slug>/people/<int:user_id>/block", methods=["POST"])
+@bp.route("/courses/<slug>/people/<int:user_id>/block", methods=["GET", "POST"])
 @login_required
 def block(slug, user_id):
+    """GET asks first (blocking also ends a connection and a study pairing); POST blocks."""
     course = _load_member_course(slug)
     person = _load_peer(course, user_id)
-    if ButtonForm().validate_on_submit():
+    form = ButtonForm()
+    if request.method == "GET":
+        return render_template("peers/block.html", course=course, person=person, form=form,
+                               skill=request.args.get("skill") or None)  # fmt: skip
+    if form.validate_on_submit():
         directory.block(current_user, person, course)
         db.session.commit()
-        flash(f"{person.display_name} is blocked: you will not see each other in peer pages.", "success")
+        flash(f"{person.display_name} is blocked: you will not see each other in peer pages. "
+              "You can unblock them from your connections page.", "success")  # fmt: skip
     return _back(course)
 
 
@@ -122,7 +128,20 @@ def cancel_partner(slug):
 @login_required
 def connections():
     incoming, accepted = directory.my_connections(current_user)
-    return render_template("peers/connections.html", incoming=incoming, accepted=accepted, form=ButtonForm())
+    blocked = directory.people_blocked_by(current_user)
+    return render_template("peers/connections.html", incoming=incoming, accepted=accepted, blocked=blocked,
+                           form=ButtonForm())  # fmt: skip
+
+
+@bp.route("/people/blocked/<int:user_id>/unblock", methods=["POST"])
+@login_required
+def unblock(user_id):
+    # Only the viewer's own block is lifted, so any user id is safe here: nothing else can change.
+    person = db.session.get(User, user_id)
+    if ButtonForm().validate_on_submit() and person is not None and directory.unblock(current_user, person):
+        db.session.commit()
+        flash(f"{person.display_name} is unblocked. You can see each other in peer pages again.", "success")
+    return redirect(url_for("peers.connections"))
 
 
 @bp.route("/people/connections/<int:connection_id>/<any(accept, decline):answer>", methods=["POST"])
