@@ -596,3 +596,38 @@ def test_block_asks_first_and_the_blocker_can_unblock(world, client, login):
     assert db.session.scalar(select(func.count(Block.blocker_id))) == 0
     assert f'id="person-{b.id}"' in client.get(people).get_data(as_text=True)
     assert "Blocked people" not in client.get("/people/connections").get_data(as_text=True)
+
+
+def test_a_declined_requester_cannot_ask_again_but_the_decliner_can(world, client, login):
+    course, a, b = world["course"], world["a"], world["b"]
+    a.profile_visible = b.profile_visible = True
+    db.session.commit()
+    people = f"/courses/{course.slug}/people"
+
+    def requests_to(user):
+        return db.session.scalar(select(func.count(Notification.id)).where(
+            Notification.user_id == user.id, Notification.kind == "connection_request"))  # fmt: skip
+
+    login(a)
+    client.post(f"{people}/{b.id}/connect")
+    connection = db.session.scalar(select(Connection))
+    client.post("/auth/logout")
+    login(b)
+    client.post(f"/people/connections/{connection.id}/decline")
+    client.post("/auth/logout")
+    login(a)
+    for _ in range(3):
+        page = client.post(f"{people}/{b.id}/connect", follow_redirects=True).get_data(as_text=True)
+        assert f"{b.display_name} declined your connection request" in page
+    assert requests_to(b) == 1, "asked once, told once"
+    db.session.expire_all()
+    assert db.session.get(Connection, connection.id).status == "declined"
+    page = client.get(people).get_data(as_text=True)
+    assert f"{people}/{b.id}/connect" not in page and "Request declined" in page
+
+    client.post("/auth/logout")
+    login(b)
+    assert f"{people}/{a.id}/connect" in client.get(people).get_data(as_text=True), "the decliner may ask later"
+    client.post(f"{people}/{a.id}/connect")
+    db.session.expire_all()
+    assert db.session.get(Connection, connection.id).status == "pending" and requests_to(a) == 1

@@ -178,7 +178,11 @@ def request_connection(requester, other, course):
             if connection.requester_id != requester.id:
                 return respond_to_connection(connection, requester, accept=True)
             raise DirectoryError("Your request is waiting for an answer.")
-        # A declined request may be asked again later, by either side.
+        # After a decline only the person who declined may ask (they may change their mind). The one who was
+        # declined may not, or every new ask would notify someone who already said no.
+        if connection.requester_id == requester.id:
+            raise DirectoryError(f"{other.display_name} declined your connection request, so you cannot ask again. "
+                                 "They can still ask you.")  # fmt: skip
         connection.status, connection.requester_id, connection.created_at = "pending", requester.id, utcnow()
         connection.responded_at, connection.course_id = None, course.id
     else:
