@@ -137,6 +137,7 @@ TABLE = {
     "POST peers.cancel_partner": row(L, 403, R, 403, R, R, 403),
     "POST peers.connect": row(L, 403, R, 403, R, R, 403),
     "POST peers.edit_assignment": row(L, 403, 403, 403, 200, 200, 200),
+    "POST peers.end_partner": row(L, 403, R, 403, R, R, 403),
     "POST peers.edit_course_review": row(L, 403, R, 403, 403, 403, 403),
     "POST peers.hide_review": row(L, 403, 403, 403, R, R, R),
     "POST peers.mark_helpful": row(L, 403, R, 403, 403, 403, 403),

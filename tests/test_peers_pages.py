@@ -631,3 +631,33 @@ def test_a_declined_requester_cannot_ask_again_but_the_decliner_can(world, clien
     client.post(f"{people}/{a.id}/connect")
     db.session.expire_all()
     assert db.session.get(Connection, connection.id).status == "pending" and requests_to(a) == 1
+
+
+def test_a_partner_who_left_can_be_replaced_and_a_pairing_can_be_ended(world, client, login, make_user):
+    from lms.enrolment.services import withdraw
+
+    course, a, b = world["course"], world["a"], world["b"]
+    directory.request_partner(course, b)
+    db.session.commit()
+    assert directory.request_partner(course, a).matched_with_id == b.id
+    withdraw(course, b)
+    db.session.commit()
+    [c] = learners(make_user, course, 1, prefix="carla")
+    directory.request_partner(course, c)
+    db.session.commit()
+
+    login(a)
+    people = f"/courses/{course.slug}/people"
+    page = client.get(people).get_data(as_text=True)
+    assert f"Your study partner, {b.display_name}, is no longer taking this course." in page
+    assert "Match me with someone else" in page and "Your study partner: " not in page
+    page = client.post(f"/courses/{course.slug}/partner", follow_redirects=True).get_data(as_text=True)
+    assert f"Your study partner: <strong>{c.display_name}</strong>" in page and "End this pairing" in page
+    assert directory.partner_request(course, b) is None, "the pairing with the partner who left is gone both sides"
+
+    page = client.post(f"/courses/{course.slug}/partner/end", follow_redirects=True).get_data(as_text=True)
+    assert "Your study pairing has ended." in page and "Match me with a partner" in page
+    assert directory.partner_request(course, a) is None and directory.partner_request(course, c) is None
+    told = db.session.scalars(select(Notification.message).where(Notification.user_id == c.id,
+                                                                 Notification.kind == "study_partner")).all()  # fmt: skip
+    assert any(f"{a.display_name} ended your study pairing" in message for message in told)

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import url_for
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.database import contains_text, utcnow
@@ -312,7 +312,10 @@ def request_partner(course, user):
     """Ask for a study partner: pair with the closest waiting learner now, or wait for the next one."""
     own = partner_request(course, user)
     if own is not None and own.matched_at is not None:
-        return own
+        if partner_still_here(course, own):
+            return own
+        _unpair(own)  # the partner left the course: look for someone else, as a new request
+        own.created_at = utcnow()
     if own is None:
         own = PartnerRequest(course_id=course.id, user_id=user.id)
         db.session.add(own)
@@ -352,6 +355,39 @@ def request_partner(course, user):
         break
     db.session.flush()
     return own
+
+
+def partner_still_here(course, own):
+    """The matched partner still takes part in the course: one who withdrew, was removed or closed their
+    account will not answer, so the pairing counts as over and the learner is offered a new match."""
+    partner = own.matched_with
+    return partner is not None and partner.active and is_course_member(partner, course)
+
+
+def _unpair(own):
+    """Undo a pairing on both sides; the partner's request goes too, so neither is matched again unasked."""
+    if own.matched_with_id is not None:
+        db.session.execute(
+            delete(PartnerRequest).where(PartnerRequest.course_id == own.course_id,
+                                         PartnerRequest.user_id == own.matched_with_id,
+                                         PartnerRequest.matched_with_id == own.user_id)
+        )  # fmt: skip
+    own.matched_at = own.matched_with_id = None
+
+
+def end_partnership(course, user):
+    """End the user's study pairing in this course; the partner, if still here, is told. Returns the partner."""
+    own = partner_request(course, user)
+    if own is None or own.matched_at is None:
+        return None
+    partner, still_here = own.matched_with, partner_still_here(course, own)
+    _unpair(own)
+    db.session.delete(own)
+    db.session.flush()
+    if still_here:
+        notify(partner, "study_partner", f"{user.display_name} ended your study pairing in {course.title}. "
+               "You can ask for a new partner on the course's people page.", url_for("peers.people", slug=course.slug))  # fmt: skip
+    return partner
 
 
 def cancel_partner_request(course, user):

@@ -41,8 +41,10 @@ def people(slug):
     # The same list the course staff see: only learners who chose to be visible.
     listing = directory.people_page(course, current_user, skill=request.args.get("skill", "")[:60], page=page)
     own_request = directory.partner_request(course, current_user) if takes_part else None
+    partner_gone = own_request is not None and own_request.matched_at is not None \
+        and not directory.partner_still_here(course, own_request)
     return render_template("peers/people.html", course=course, listing=listing, own_request=own_request,
-                           takes_part=takes_part, form=ButtonForm())  # fmt: skip
+                           partner_gone=partner_gone, takes_part=takes_part, form=ButtonForm())  # fmt: skip
 
 
 def _back(course):
@@ -110,6 +112,16 @@ def match_partner(slug):
             flash(f"Meet your study partner: {own.matched_with.display_name}.", "success")
         else:
             flash("You are on the list. We will tell you as soon as a partner is found.", "success")
+    return _back(course)
+
+
+@bp.route("/courses/<slug>/partner/end", methods=["POST"])
+@login_required
+def end_partner(slug):
+    course = _load_member_course(slug)
+    if ButtonForm().validate_on_submit() and directory.end_partnership(course, current_user) is not None:
+        db.session.commit()
+        flash("Your study pairing has ended. You can ask for a new partner whenever you like.", "success")
     return _back(course)
 
 
