@@ -111,7 +111,13 @@ def test_two_learners_review_each_other_and_see_feedback(page, practice, screens
     _login(page, base, "ben@example.com")
     page.goto(url)
     expect(page.get_by_text("Say what exactly is in the fixed price")).to_be_visible()
-    expect(page.get_by_text("Thank you, good idea!")).to_have_count(0)
+    # Ann's reply answers Ben's review: he reads it under the reviews he gave, never as feedback on his own work.
+    feedback = page.locator("section", has=page.get_by_role("heading", name="Feedback on your response"))
+    given = page.locator("section", has=page.get_by_role("heading", name="Reviews you gave"))
+    expect(feedback.get_by_text("Thank you, good idea!")).to_have_count(0)
+    expect(given.get_by_text("Thank you, good idea!")).to_be_visible()
+    expect(given.get_by_text("Marked helpful")).to_be_visible()
+    assert "Ann Archer" not in page.content(), "the author stays anonymous to the reviewer"
 
 
 def test_people_and_wishes_pages(page, practice, screenshot):

@@ -661,3 +661,28 @@ def test_a_partner_who_left_can_be_replaced_and_a_pairing_can_be_ended(world, cl
     told = db.session.scalars(select(Notification.message).where(Notification.user_id == c.id,
                                                                  Notification.kind == "study_partner")).all()  # fmt: skip
     assert any(f"{a.display_name} ended your study pairing" in message for message in told)
+
+
+def test_a_reviewer_reads_the_authors_reply_and_helpful_mark_under_reviews_you_gave(world, client, login):
+    course, a, b = world["course"], world["a"], world["b"]
+    assignment = world["assignment"]
+    assignment.reviews_required = 1
+    db.session.commit()
+    submit(a, assignment, text="Dear client, could we agree on 30% off?")
+    submit(b, assignment)
+    review = review_once(b, assignment, comment="Clear ask. Name the budget you have in mind.")
+    review_once(a, assignment)
+    login(a)
+    client.post(f"/courses/{course.slug}/practice/reviews/{review.id}/helpful")
+    client.post(f"/courses/{course.slug}/practice/reviews/{review.id}/reply", data={"reply": "Thanks, the budget tip worked!"})
+    client.post("/auth/logout")
+
+    login(b)
+    link = db.session.scalar(select(Notification.url).where(Notification.user_id == b.id,
+                                                            Notification.kind == "peer_review_reply"))  # fmt: skip
+    assert link.endswith(f"#review-{review.id}")
+    page = client.get(link.split("#")[0]).get_data(as_text=True)
+    given = page.split("Reviews you gave", 1)[1]
+    assert f'id="review-{review.id}"' in given and "Name the budget you have in mind." in given
+    assert "Thanks, the budget tip worked!" in given and "Marked helpful" in given
+    assert a.display_name not in page, "the author stays anonymous to the reviewer"

@@ -216,6 +216,16 @@ def labelled_reviews(submission, *, include_hidden=False):
     return labelled
 
 
+def reviews_by(reviewer, assignment):
+    """[(label, review)] the reviewer gave in this assignment, oldest first: where they read the author's reply
+    and whether it helped. Hidden ones stay, marked, so the reviewer learns why."""
+    reviews = db.session.scalars(
+        select(Review).where(Review.assignment_id == assignment.id, Review.reviewer_id == reviewer.id)
+        .order_by(Review.created_at, Review.id)
+    ).all()
+    return [(f"Your review {n}", review) for n, review in enumerate(reviews, start=1)]
+
+
 def mark_helpful(review, author):
     if review.submission.user_id != author.id:
         raise PeerError("Only the author can mark a review helpful.")
@@ -232,8 +242,8 @@ def reply_to_review(review, author, text):
     review.replied_at = utcnow()
     if review.reviewer is not None:
         lesson = review.submission.assignment.lesson
-        notify(review.reviewer, "peer_review_reply", f'The author replied to your review in "{lesson.title}".',
-               path_for("peers.practice", slug=lesson.course.slug, lesson_id=lesson.id))  # fmt: skip
+        url = path_for("peers.practice", slug=lesson.course.slug, lesson_id=lesson.id) + f"#review-{review.id}"
+        notify(review.reviewer, "peer_review_reply", f'The author replied to your review in "{lesson.title}".', url)
 
 
 def hide_review(review, staff, reason):

@@ -63,6 +63,7 @@ def practice(slug, lesson_id):
     return render_template(
         "peers/practice.html", course=course, lesson=lesson, assignment=assignment, submission=submission,
         form=form, given=given, feedback_visible=visible, feedback=feedback, is_staff=staff,
+        reviews_given=services.reviews_by(current_user, assignment),
         open_slot=None if staff else services.open_slot(current_user, assignment),
         blocker=None if staff else services.completion_blocker(current_user, lesson),
         lesson_done=not staff and progress.is_lesson_done(current_user, lesson), reply_form=ReplyForm(), button_form=ButtonForm(),
