@@ -472,15 +472,15 @@ def test_wishes_vote_once_and_instructor_notifies_voters(world, client, login, m
     told = set(db.session.scalars(select(Notification.user_id).where(Notification.kind == "course_wish")))
     assert told == {a.id, b.id}
 
-    def add(n):
-        for i in range(n):
+    def add(n, start):
+        for i in range(start, start + n):
             feedback.propose_wish(a, f"Wish number {i}", "Because it would help me a lot.")
         db.session.commit()
 
-    add(4)
+    add(4, 0)
     with count_queries() as small:
         client.get("/wishes/")
-    add(45)
+    add(45, 4)
     with count_queries() as large:
         assert client.get("/wishes/").status_code == 200
     assert small.count == large.count
@@ -686,3 +686,23 @@ def test_a_reviewer_reads_the_authors_reply_and_helpful_mark_under_reviews_you_g
     assert f'id="review-{review.id}"' in given and "Name the budget you have in mind." in given
     assert "Thanks, the budget tip worked!" in given and "Marked helpful" in given
     assert a.display_name not in page, "the author stays anonymous to the reviewer"
+
+
+def test_a_wish_already_on_the_list_is_refused_with_a_vote_for_it(world, client, login):
+    a, b = world["a"], world["b"]
+    login(a)
+    client.post("/wishes/", data={"title": "Handling scope creep", "why": "Agencies keep adding pages."})
+    wish = db.session.scalar(select(CourseWish))
+    client.post("/auth/logout")
+    login(b)
+    response = client.post("/wishes/", data={"title": "  handling   SCOPE creep ", "why": "Clients ask for more and more."})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "is already on the list. Vote for it instead" in page
+    assert f"/wishes/{wish.id}/vote" in page and "Clients ask for more and more." in page, "what was typed stays"
+    assert db.session.scalar(select(func.count(CourseWish.id))) == 1
+    client.post(f"/wishes/{wish.id}/vote")
+    db.session.refresh(wish)
+    assert wish.vote_count == 2
+    page = client.post("/wishes/", data={"title": "Handling scope creep", "why": "Still need it."}).get_data(as_text=True)
+    assert "You already voted for it." in page

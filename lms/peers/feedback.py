@@ -198,8 +198,34 @@ def ranked_wishes(viewer, page=1, per_page=30):
     return pagination, voted
 
 
+class DuplicateWish(FeedbackError):
+    """The wish is already on the list (`wish`): a vote for it counts, a second copy would split the votes."""
+
+    def __init__(self, wish):
+        super().__init__(f'"{wish.title}" is already on the list. Vote for it instead, so the votes stay together.')
+        self.wish = wish
+
+
+def same_wish(title):
+    """An existing wish with this title up to case and spacing, or None."""
+    squeezed = "".join(title.split()).lower()
+    return db.session.scalar(
+        select(CourseWish).where(func.lower(func.replace(CourseWish.title, " ", "")) == squeezed)
+        .order_by(CourseWish.created_at, CourseWish.id).limit(1)
+    )  # fmt: skip
+
+
+def has_voted(wish, user):
+    return db.session.scalar(
+        select(WishVote.wish_id).where(WishVote.wish_id == wish.id, WishVote.user_id == user.id)
+    ) is not None  # fmt: skip
+
+
 def propose_wish(user, title, why):
-    """A new wish with the proposer's own vote."""
+    """A new wish with the proposer's own vote. Refused with DuplicateWish when it is already on the list."""
+    existing = same_wish(title)
+    if existing is not None:
+        raise DuplicateWish(existing)
     wish = CourseWish(title=title, why=why, author_id=user.id, vote_count=1)
     db.session.add(wish)
     db.session.flush()

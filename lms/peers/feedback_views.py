@@ -103,21 +103,30 @@ def moderate_course_review(slug, review_id, action):
 @login_required
 def wishes():
     form = WishForm()
+    duplicate = None
     if form.validate_on_submit():
         if is_throttled("POSTING_LIMIT", f"wish:{current_user.id}"):
             abort(429)
         record_hit("POSTING_LIMIT", f"wish:{current_user.id}")
-        feedback.propose_wish(current_user, form.title.data, form.why.data)
-        db.session.commit()
-        flash("Your wish is on the list, with your vote.", "success")
-        return redirect(url_for("peers.wishes"))
+        try:
+            feedback.propose_wish(current_user, form.title.data, form.why.data)
+        except feedback.DuplicateWish as error:
+            db.session.rollback()
+            # Shown next to the form, which keeps what was typed; the existing wish gets a vote button there.
+            form.title.errors.append(str(error))
+            duplicate = error.wish
+        else:
+            db.session.commit()
+            flash("Your wish is on the list, with your vote.", "success")
+            return redirect(url_for("peers.wishes"))
     pagination, voted = feedback.ranked_wishes(current_user, page=query_int("page", 1))
     status_form = None
     if current_user.is_instructor:
         status_form = WishStatusForm()
         status_form.course_id.choices = [(0, "— choose a course —")] + feedback.publishable_courses()
     return render_template("peers/wishes.html", form=form, pagination=pagination, voted=voted,
-                           status_form=status_form, button_form=ButtonForm())  # fmt: skip
+                           status_form=status_form, button_form=ButtonForm(), duplicate=duplicate,
+                           voted_for_duplicate=duplicate is not None and feedback.has_voted(duplicate, current_user))  # fmt: skip
 
 
 def _load_wish(wish_id):
