@@ -706,3 +706,14 @@ def test_a_wish_already_on_the_list_is_refused_with_a_vote_for_it(world, client,
     assert wish.vote_count == 2
     page = client.post("/wishes/", data={"title": "Handling scope creep", "why": "Still need it."}).get_data(as_text=True)
     assert "You already voted for it." in page
+
+
+def test_a_people_page_past_the_end_says_so_and_links_to_the_last_page(world, client, login):
+    course, a, b = world["course"], world["a"], world["b"]
+    b.profile_visible = True
+    db.session.commit()
+    login(a)
+    page = client.get(f"/courses/{course.slug}/people?page=5&skill=").get_data(as_text=True)
+    assert "There is no page 5: 1 visible learner fits on 1 page." in page
+    assert f'href="/courses/{course.slug}/people?page=1' in page and "Go to the last page" in page
+    assert "Nobody has made their profile visible" not in page
