@@ -301,6 +301,7 @@ def test_hidden_review_frees_a_place_and_disappears_for_the_author(app, make_use
     submission = services.submission_of(author, assignment)
     assert services.labelled_reviews(submission) == []
     assert submission.review_count == 0 and submission.reviews_claimed == 0
+    assert services.reviews_given(rude, assignment) == 0, "a hidden review does not count for its reviewer"
     assert review_once(kind, assignment) is not None, "another peer can fill the freed place"
 
 

@@ -188,9 +188,11 @@ def staff_review(staff, submission, scores, comment_md, now=None):
 
 
 def reviews_given(user, assignment):
+    """Peer reviews that count for "give one, get one": one hidden by staff (abusive) gives nothing."""
     return db.session.scalar(
         select(func.count(Review.id)).where(
-            Review.assignment_id == assignment.id, Review.reviewer_id == user.id, Review.by_staff.is_(False)
+            Review.assignment_id == assignment.id, Review.reviewer_id == user.id, Review.by_staff.is_(False),
+            Review.hidden_at.is_(None),
         )
     )
 
