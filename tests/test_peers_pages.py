@@ -375,6 +375,7 @@ def test_course_reviews_after_half_and_moderation(world, client, login):
     login(a)
     page = client.get(f"/courses/{course.slug}/reviews").get_data(as_text=True)
     assert "A moderator hid your review from other learners: Spam." in page and "Even better." in page
+    assert "Thanks, Lea!" in page, "the reply she was notified about is there too"
     assert "No reviews are shown to learners yet." in page
     assert "A moderator hid this review" in client.get(f"/courses/{course.slug}/reviews/mine").get_data(as_text=True)
     client.post("/auth/logout")
