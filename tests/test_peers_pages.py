@@ -442,8 +442,14 @@ def test_a_review_is_labelled_edited_only_after_its_author_changes_it(world, cli
     login(a)
     client.post(f"/courses/{course.slug}/reviews/mine", data={"rating": "4", "text": "Useful!"})  # nothing changed
     assert "(edited)" not in client.get(reviews_page).get_data(as_text=True)
+    assert "earlier version" not in client.get(reviews_page).get_data(as_text=True)
     client.post(f"/courses/{course.slug}/reviews/mine", data={"rating": "5", "text": "Useful, and it stuck."})
     assert "(edited)" in client.get(reviews_page).get_data(as_text=True)
+    # The reply stays, but no longer reads as an answer to the new text.
+    page = client.get(reviews_page).get_data(as_text=True)
+    assert "Thanks!" in page and "(to an earlier version of this review)" in page
+    course_page = client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    assert "Instructor's reply (to an earlier version of this review)" in course_page
 
 
 def test_wishes_vote_once_and_instructor_notifies_voters(world, client, login, make_user, count_queries):

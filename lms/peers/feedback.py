@@ -73,6 +73,8 @@ def save_course_review(course, user, rating, text):
         review = CourseReview(course_id=course.id, user_id=user.id, rating=rating, text=text)
         db.session.add(review)
     elif (review.rating, review.text) != (rating, text):
+        # An instructor's reply stays, but now answers an earlier version (updated_at > replied_at): the pages
+        # say so. Deleting it would drop the staff's words without telling them; keeping it silently misleads.
         review.rating, review.text, review.updated_at = rating, text, utcnow()
     db.session.flush()
     return review
@@ -131,6 +133,7 @@ class ReviewLine(NamedTuple):
     instructor_reply: str | None
     created_at: datetime
     author_name: str | None
+    reply_to_earlier_version: bool  # the author changed the review after the instructor replied
 
 
 @cache
@@ -139,7 +142,8 @@ def _summary_statement():
     # visible reviews (window functions) on every row. Built once: every course page runs it.
     return (
         select(CourseReview.rating, CourseReview.text, CourseReview.instructor_reply, CourseReview.created_at,
-               User.display_name, func.avg(CourseReview.rating).over(), func.count(CourseReview.id).over())
+               User.display_name, func.coalesce(CourseReview.replied_at < CourseReview.updated_at, False),
+               func.avg(CourseReview.rating).over(), func.count(CourseReview.id).over())
         .outerjoin(User, User.id == CourseReview.user_id)
         .where(CourseReview.course_id == bindparam("course_id"), CourseReview.hidden_at.is_(None))
         .order_by(CourseReview.created_at.desc(), CourseReview.id.desc())
@@ -159,9 +163,9 @@ def course_reviews_summary(course, viewer=None, recent=3):
     of its time."""
     # At least one row even when no review is wanted: the average and count ride on every row.
     rows = database.rows(_summary_statement(), {"course_id": course.id, "limit": max(recent, 1)}).all()
-    recent_reviews = [ReviewLine._make(row[:5]) for row in rows[:recent]]
-    average = round(float(rows[0][5]), 1) if rows else None
-    count = rows[0][6] if rows else 0
+    recent_reviews = [ReviewLine._make(row[:6]) for row in rows[:recent]]
+    average = round(float(rows[0][6]), 1) if rows else None
+    count = rows[0][7] if rows else 0
     authenticated = viewer is not None and getattr(viewer, "is_authenticated", False)
     own = authenticated and database.rows(
         _has_reviewed_statement(), {"course_id": course.id, "user_id": viewer.id}
