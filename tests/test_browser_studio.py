@@ -21,6 +21,26 @@ def make_instructor(app):
         db.session.commit()
 
 
+def log_in_as_ines(page, base):
+    page.goto(base + "/auth/login")
+    page.get_by_label("E-mail").fill("ines@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def instructor_with_a_course(app):
+    """Ines and her published course "Saying no" (slug saying-no): (its first lesson's id, that lesson's title)."""
+    from lms.models import User
+    from tests.factories import lessons_of, make_course
+
+    make_instructor(app)
+    with app.app_context():
+        ines = db.session.scalar(select(User).where(User.email == "ines@example.com"))
+        lesson = lessons_of(make_course(ines, title="Saying no", slug="saying-no"))[0]
+        db.session.commit()
+        return lesson.id, lesson.title
+
+
 def add_lesson(page, module_title, title, body):
     page.get_by_role("link", name=f"Add lesson to {module_title}").click()
     page.get_by_label("Title", exact=True).fill(title)
@@ -34,10 +54,7 @@ def test_instructor_builds_previews_and_publishes(live_server, page, screenshot)
     base = live_server.url
     make_instructor(live_server.app)
     page.set_viewport_size(DESKTOP)
-    page.goto(base + "/auth/login")
-    page.get_by_label("E-mail").fill("ines@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in_as_ines(page, base)
 
     page.get_by_role("link", name="Studio").click()
     page.get_by_role("link", name="New course").click()
@@ -128,23 +145,11 @@ def test_instructor_builds_previews_and_publishes(live_server, page, screenshot)
 def test_a_file_over_the_upload_limit_is_stopped_in_the_browser_and_keeps_the_typed_lesson(live_server, page):
     """The server refuses an oversized request before reading the form (413), which would lose the lesson text
     just typed: the browser stops it at the file field instead, and nothing is sent."""
-    from tests.factories import lessons_of, make_course
-
     app = live_server.app
-    make_instructor(app)
-    with app.app_context():
-        from lms.models import User
-
-        ines = db.session.scalar(select(User).where(User.email == "ines@example.com"))
-        course = make_course(ines, title="Saying no", slug="saying-no")
-        lesson_id = lessons_of(course)[0].id
-        db.session.commit()
+    lesson_id, _ = instructor_with_a_course(app)
     app.config["MAX_CONTENT_LENGTH"] = 4096
     base = live_server.url
-    page.goto(base + "/auth/login")
-    page.get_by_label("E-mail").fill("ines@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in_as_ines(page, base)
     edit_url = f"{base}/studio/courses/saying-no/lessons/{lesson_id}/edit"
     page.goto(edit_url)
     expect(page.get_by_text("MP4 or WebM. Up to 4 KB.")).to_be_visible()
@@ -176,24 +181,12 @@ def test_a_file_over_the_upload_limit_is_stopped_in_the_browser_and_keeps_the_ty
 def test_the_lesson_editor_warns_before_unsaved_changes_are_lost(live_server, page):
     """The sidebar's "Attach file" and "Save pass mark" are separate forms that reload the page with the stored
     lesson: typed changes would be lost without a word. The page says so and asks first; so does leaving it."""
-    from tests.factories import lessons_of, make_course
     from tests.studio_helpers import PDF
 
     app = live_server.app
-    make_instructor(app)
-    with app.app_context():
-        from lms.models import User
-
-        ines = db.session.scalar(select(User).where(User.email == "ines@example.com"))
-        course = make_course(ines, title="Saying no", slug="saying-no")
-        lesson_id = lessons_of(course)[0].id
-        old_title = lessons_of(course)[0].title
-        db.session.commit()
+    lesson_id, old_title = instructor_with_a_course(app)
     base = live_server.url
-    page.goto(base + "/auth/login")
-    page.get_by_label("E-mail").fill("ines@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in_as_ines(page, base)
     edit_url = f"{base}/studio/courses/saying-no/lessons/{lesson_id}/edit"
     page.goto(edit_url)
     notice = page.get_by_text("The lesson has unsaved changes.")

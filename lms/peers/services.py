@@ -209,7 +209,8 @@ def labelled_reviews(submission, *, include_hidden=False):
     if not include_hidden:
         query = query.where(Review.hidden_at.is_(None))
     labelled, n = [], 0
-    for review in db.session.scalars(query.options(joinedload(Review.reviewer))):
+    # Each card shows the review's scores: loaded for all of them at once, not one query per card.
+    for review in db.session.scalars(query.options(joinedload(Review.reviewer), selectinload(Review.scores))):
         if review.by_staff:
             labelled.append(("Course staff", review))
         else:
@@ -224,6 +225,7 @@ def reviews_by(reviewer, assignment):
     reviews = db.session.scalars(
         select(Review).where(Review.assignment_id == assignment.id, Review.reviewer_id == reviewer.id)
         .order_by(Review.created_at, Review.id)
+        .options(selectinload(Review.scores))  # each card shows its scores: one query for all of them
     ).all()
     return [(f"Your review {n}", review) for n, review in enumerate(reviews, start=1)]
 
