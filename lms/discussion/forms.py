@@ -31,13 +31,18 @@ def _body_field(label="Your post"):
     )  # fmt: skip
 
 
-class ThreadForm(FlaskForm):
-    title = StringField(
-        "Title", filters=[trimmed],
-        validators=[DataRequired("Please give your thread a title."),
+def _thread_title(label, missing):
+    """A thread's title, by the same rules whether its author writes it or staff replace it."""
+    return StringField(
+        label, filters=[trimmed],
+        validators=[DataRequired(missing),
                     Length(max=MAX_TITLE, message=f"Please keep the title under {MAX_TITLE} characters."),
                     _no_control_characters],
     )  # fmt: skip
+
+
+class ThreadForm(FlaskForm):
+    title = _thread_title("Title", "Please give your thread a title.")
     kind = RadioField(
         "Type",
         choices=[("discussion", "Discussion — share and compare"), ("question", "Question — looking for an answer")],
@@ -77,12 +82,7 @@ class ReasonForm(FlaskForm):
 class RenameForm(ReasonForm):
     """Staff replace a thread's title (an abusive one, say): the board and the heading show the new one."""
 
-    title = StringField(
-        "New title", filters=[trimmed],
-        validators=[DataRequired("Please give the thread a title."),
-                    Length(max=MAX_TITLE, message=f"Please keep the title under {MAX_TITLE} characters."),
-                    _no_control_characters],
-    )  # fmt: skip
+    title = _thread_title("New title", "Please give the thread a title.")
 
 
 class ReportForm(FlaskForm):
