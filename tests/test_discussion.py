@@ -396,3 +396,24 @@ def test_recent_replies_name_anonymous_authors_to_course_staff_only(world):
     learner_thread = world.thread(author=world.tom, title="Peers only")
     world.reply(learner_thread, world.maya, body="Also quietly", anonymous=True)
     assert [item["author_label"] for item in recent_replies_for_user(world.tom)] == ["Anonymous peer"]
+
+
+def test_thread_titles_lose_direction_controls_when_written_edited_or_renamed(world, client, use):
+    """A right-to-left override in a title turned round the text after it wherever the title is quoted ("Tom
+    replied in <title>"); it is dropped, and a title of nothing else is refused like an empty one."""
+    use(world.maya)
+    response = client.post(world.url("new"), data={"title": "\u202e", "kind": "discussion", "lesson_id": "0",
+                                                   "body": "Hello"})  # fmt: skip
+    assert response.status_code == 400 and "Please give your thread a title." in response.get_data(as_text=True)
+    client.post(world.url("new"), data={"title": "Rates \u202eetad\u202c?", "kind": "discussion", "lesson_id": "0",
+                                        "body": "Hello"})  # fmt: skip
+    thread = db.session.scalar(select(Thread))
+    assert thread.title == "Rates etad?"
+    opening = db.session.get(Post, thread.first_post_id)
+    client.post(world.post_url(thread, opening, "edit"), data={"title": "\u2067Deposits\u2069 first", "body": "Hi"})
+    db.session.refresh(thread)
+    assert thread.title == "Deposits first"
+    use(world.instructor)
+    client.post(world.thread_url(thread, "/rename"), data={"title": "Deposits \u202dup front", "reason": "Clearer"})
+    db.session.refresh(thread)
+    assert thread.title == "Deposits up front"

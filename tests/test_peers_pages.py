@@ -452,6 +452,15 @@ def test_a_review_is_labelled_edited_only_after_its_author_changes_it(world, cli
     assert "Instructor's reply (to an earlier version of this review)" in course_page
 
 
+def test_wish_titles_lose_direction_controls(world, client, login):
+    login(world["a"])
+    response = client.post("/wishes/", data={"title": "\u202e\u3164\u3164\u3164\u3164\u3164",
+                                             "why": "Agencies keep adding pages."})  # fmt: skip
+    assert response.status_code == 200 and db.session.scalar(select(CourseWish)) is None
+    client.post("/wishes/", data={"title": "Handling \u202escope creep", "why": "Agencies keep adding pages."})
+    assert db.session.scalar(select(CourseWish.title)) == "Handling scope creep"
+
+
 def test_wishes_vote_once_and_instructor_notifies_voters(world, client, login, make_user, count_queries):
     a, b, owner = world["a"], world["b"], world["owner"]
     login(a)

@@ -253,7 +253,30 @@ BAD_ARCHIVES = {
         "criteria", 1, "levels"], ["a", "b", "c"])),
     "criterion without title": lambda d: rebuild(d, manifest=_set(["modules", 0, "lessons", 0, "assignment",
         "criteria", 0, "title"], "")),
+    "lesson title of direction controls": lambda d: rebuild(d, manifest=_set(["modules", 0, "lessons", 0, "title"],
+        "\u202e\u2066")),
+    "course title of blank letters": lambda d: rebuild(d, manifest=_set(["course", "title"], "\u3164\u2800")),
 }
+
+
+def test_imported_titles_and_skills_are_held_to_the_forms_rules(app, rich_course):
+    """An archive is typed by no form: its titles lose direction controls as the forms' do, and its skills are
+    stored as the settings form stores them (lower-case, each once), not as a duplicate key."""
+    _, course = rich_course
+
+    def change(manifest):
+        manifest["course"]["title"] = "\u202eLasting\u202c clients "
+        manifest["course"]["skills"] = ["Scope", "scope", "\u2067pricing\u2069", "\u202e"]
+        manifest["modules"][0]["title"] = "Week \u2066one\u2069"
+        manifest["modules"][0]["lessons"][0]["title"] = "\u200fFirst call"
+        manifest["modules"][0]["lessons"][0]["assignment"]["criteria"][0]["title"] = "Clear \u202dask"
+        return manifest
+
+    copy, _ = archive.import_course(io.BytesIO(rebuild(archive.export_course(course), manifest=change)))
+    db.session.commit()
+    assert copy.title == "Lasting clients" and copy.skill_names == ["pricing", "scope"]
+    assert copy.modules[0].title == "Week one" and lessons_of(copy)[0].title == "First call"
+    assert assignment_for_lesson(lessons_of(copy)[0].id).criteria[0].title == "Clear ask"
 
 
 def test_a_question_with_more_choices_than_the_editor_holds_is_refused_by_name(app, rich_course):

@@ -48,6 +48,18 @@ def test_instructor_creates_a_draft_course(client, login, make_user):
     assert db.session.scalar(select(AuditEntry.action)) == "course.create"
 
 
+def test_course_title_and_skills_lose_direction_controls(client, login, make_user):
+    """A right-to-left override in a course title turned round the text after it in the catalog, notifications and
+    certificates; it is dropped from the title and the skills, and a title of nothing else is refused."""
+    login(make_user(role="instructor"))
+    for title in ("\u202e\u2066", "\u3164"):
+        response = client.post("/studio/courses/new", data=course_data(title=title))
+        assert response.status_code == 200 and db.session.scalar(select(Course)) is None, repr(title)
+    client.post("/studio/courses/new", data=course_data(title="\u202eSaying no\u202c", skills="\u2067scope, pricing\u200f"))
+    course = db.session.scalar(select(Course))
+    assert course.title == "Saying no" and course.skill_names == ["pricing", "scope"]
+
+
 def test_form_errors_are_shown_and_nothing_saved(client, login, make_user):
     login(make_user(role="instructor"))
     make_course(make_user(role="instructor"), "Taken", slug="taken")

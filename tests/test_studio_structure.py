@@ -53,6 +53,19 @@ def test_add_module_with_drip_and_prerequisite(client, owner_course):
     assert module.drip_days is None
 
 
+def test_module_and_lesson_titles_lose_direction_controls(client, owner_course):
+    _, course = owner_course
+    client.post("/studio/courses/feedback/modules/new", data={"title": "\u202eWeek two"})
+    module = course.modules[-1]
+    assert module.title == "Week two"
+    response = client.post(f"/studio/courses/feedback/modules/{module.id}/lessons/new",
+                           data=lesson_data(module.id, title="\u202e\u2069"))  # fmt: skip
+    assert response.status_code == 200 and module.lessons == []
+    client.post(f"/studio/courses/feedback/modules/{module.id}/lessons/new",
+                data=lesson_data(module.id, title="Say \u2066no\u2069"))  # fmt: skip
+    assert [lesson.title for lesson in module.lessons] == ["Say no"]
+
+
 def test_drip_schedule_is_shown_in_the_outline(client, owner_course):
     _, course = owner_course
     course.modules[1].drip_days = 3

@@ -1,7 +1,5 @@
 """Account forms. Every POST, one-button ones included, goes through a FlaskForm for CSRF."""
 
-import re
-import unicodedata
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
@@ -20,6 +18,7 @@ from wtforms.validators import (
 
 from lms.models.user import EMAIL_PREFERENCES
 from lms.security import trimmed
+from lms.text_rules import HEADING_FILTERS, no_control_characters, visible
 
 MIN_PASSWORD = 10
 PASSWORD_LENGTH = Length(min=MIN_PASSWORD, max=1000, message=f"Use at least {MIN_PASSWORD} characters (and at most 1000).")
@@ -34,38 +33,6 @@ def _http_url_only(form, field):
         raise ValidationError("Enter a web address starting with https:// (or http://).")
 
 
-def _no_control_characters(form, field):
-    if field.data and any(ord(ch) < 32 and ch not in "\r\n\t" for ch in field.data):
-        raise ValidationError("Please remove control characters.")
-
-
-# Marks, embeddings, overrides and isolates that change the direction of the text: in a name or headline they
-# would reverse the words shown around it (a greeting, "X replied to you"). Right-to-left names show rightly
-# without them, and they mostly come along with pasted text, so they are dropped rather than refused.
-_DIRECTION_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-# Letters that draw as blank space (Hangul fillers, the blank Braille pattern).
-_BLANK_LETTERS = frozenset("\u115f\u1160\u2800\u3164\uffa0")
-
-
-def _without_direction_controls(value):
-    return _DIRECTION_CONTROLS.sub("", value) if isinstance(value, str) else value
-
-
-def _shows_something(ch):
-    # Separators (Z*), control and format characters (C*: zero-width spaces, soft hyphens...) and marks that only
-    # combine with a letter (M*) show nothing on their own.
-    return unicodedata.category(ch)[0] not in "ZCM" and ch not in _BLANK_LETTERS
-
-
-def _visible(form, field):
-    if field.data and not any(_shows_something(ch) for ch in field.data):
-        raise ValidationError("Please use at least one visible letter, digit or sign.")
-
-
-# A display name is shown on its own (greetings, certificate headings) and inside other text (notifications).
-NAME_FILTERS = [_without_direction_controls, trimmed]
-
-
 class LoginForm(FlaskForm):
     email = EmailField("E-mail", filters=[trimmed], validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
@@ -74,8 +41,8 @@ class LoginForm(FlaskForm):
 
 class RegisterForm(FlaskForm):
     display_name = StringField(
-        "Display name", filters=NAME_FILTERS,
-        validators=[DataRequired(), Length(max=80), _no_control_characters, _visible],
+        "Display name", filters=HEADING_FILTERS,
+        validators=[DataRequired(), Length(max=80), no_control_characters, visible],
         description="Shown to peers in discussions. You can change it later.",
     )  # fmt: skip
     email = EmailField("E-mail", filters=[trimmed], validators=[DataRequired(), Email(), Length(max=254)])
@@ -108,16 +75,16 @@ class ChangePasswordForm(ResetPasswordForm):
 
 class ProfileForm(FlaskForm):
     display_name = StringField(
-        "Display name", filters=NAME_FILTERS,
-        validators=[DataRequired(), Length(max=80), _no_control_characters, _visible],
+        "Display name", filters=HEADING_FILTERS,
+        validators=[DataRequired(), Length(max=80), no_control_characters, visible],
     )  # fmt: skip
     headline = StringField(
-        "Headline", filters=NAME_FILTERS, validators=[Optional(), Length(max=120), _no_control_characters],
+        "Headline", filters=HEADING_FILTERS, validators=[Optional(), Length(max=120), no_control_characters],
         description='One line about your work, e.g. "Freelance React developer, Berlin".',
     )  # fmt: skip
     bio = TextAreaField("About you", validators=[Optional(), Length(max=2000)])
     skills = StringField(
-        "Skills", validators=[Optional(), Length(max=300), _no_control_characters],
+        "Skills", validators=[Optional(), Length(max=300), no_control_characters],
         description="Comma-separated, e.g. negotiation, client communication.",
     )  # fmt: skip
     timezone = SelectField("Time zone", choices=[(tz, tz) for tz in TIMEZONES], default="UTC")

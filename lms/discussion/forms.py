@@ -2,10 +2,11 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
 from lms.discussion.services import MAX_BODY, MAX_TITLE
 from lms.security import trimmed
+from lms.text_rules import HEADING_FILTERS, no_control_characters, visible
 
 BODY_HELP = (
     "Markdown works: **bold**, lists, > quotes, `code`. "
@@ -17,27 +18,22 @@ ANONYMOUS_HELP = (
 )
 
 
-def _no_control_characters(form, field):
-    if field.data and any(ord(ch) < 32 and ch not in "\r\n\t" for ch in field.data):
-        raise ValidationError("Please remove control characters.")
-
-
 def _body_field(label="Your post"):
     return TextAreaField(
         label, filters=[trimmed], description=BODY_HELP,
         validators=[DataRequired("Please write something first."),
                     Length(max=MAX_BODY, message=f"Please keep it under {MAX_BODY:,} characters."),
-                    _no_control_characters],
+                    no_control_characters],
     )  # fmt: skip
 
 
 def _thread_title(label, missing):
     """A thread's title, by the same rules whether its author writes it or staff replace it."""
     return StringField(
-        label, filters=[trimmed],
+        label, filters=HEADING_FILTERS,
         validators=[DataRequired(missing),
                     Length(max=MAX_TITLE, message=f"Please keep the title under {MAX_TITLE} characters."),
-                    _no_control_characters],
+                    no_control_characters, visible],
     )  # fmt: skip
 
 
@@ -64,9 +60,9 @@ class ReplyForm(FlaskForm):
 
 class EditPostForm(FlaskForm):
     title = StringField(
-        "Title", filters=[trimmed],
+        "Title", filters=HEADING_FILTERS,
         validators=[Optional(), Length(max=MAX_TITLE, message=f"Please keep the title under {MAX_TITLE} characters."),
-                    _no_control_characters],
+                    no_control_characters, visible],
     )  # fmt: skip
     body = _body_field()
 
@@ -75,7 +71,7 @@ class ReasonForm(FlaskForm):
     reason = StringField(
         "Reason", filters=[trimmed],
         validators=[DataRequired("Please say why — the author and readers will see it."),
-                    Length(max=300, message="Please keep the reason under 300 characters."), _no_control_characters],
+                    Length(max=300, message="Please keep the reason under 300 characters."), no_control_characters],
     )  # fmt: skip
 
 
@@ -90,7 +86,7 @@ class ReportForm(FlaskForm):
         "What is wrong with this post?", filters=[trimmed],
         description="Only course staff see your report.",
         validators=[DataRequired("Please tell the moderators what is wrong."),
-                    Length(max=500, message="Please keep it under 500 characters."), _no_control_characters],
+                    Length(max=500, message="Please keep it under 500 characters."), no_control_characters],
     )  # fmt: skip
 
 

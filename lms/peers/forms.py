@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from lms.auth.forms import ButtonForm  # noqa: F401  (re-exported for the peers views)
 from lms.security import trimmed
+from lms.text_rules import HEADING_FILTERS, visible
 
 MAX_TEXT = 20000
 
@@ -13,7 +14,7 @@ MAX_TEXT = 20000
 class CriterionForm(Form):
     """One rubric row, nested in AssignmentForm (which carries the CSRF token)."""
 
-    title = StringField("Criterion", filters=[trimmed], validators=[Optional(), Length(max=120)])
+    title = StringField("Criterion", filters=HEADING_FILTERS, validators=[Optional(), Length(max=120)])
     level_1 = StringField("1 — needs work", filters=[trimmed], validators=[Optional(), Length(max=300)])
     level_2 = StringField("2 — getting there", filters=[trimmed], validators=[Optional(), Length(max=300)])
     level_3 = StringField("3 — good", filters=[trimmed], validators=[Optional(), Length(max=300)])
@@ -118,7 +119,7 @@ class InstructorReplyForm(FlaskForm):
 
 class WishForm(FlaskForm):
     title = StringField(
-        "Course you need", filters=[trimmed], validators=[DataRequired(), Length(min=5, max=160)],
+        "Course you need", filters=HEADING_FILTERS, validators=[DataRequired(), Length(min=5, max=160), visible],
         description='E.g. "Handling scope creep with agencies".',
     )  # fmt: skip
     why = TextAreaField(

@@ -26,6 +26,7 @@ from lms.studio import uploads
 from lms.studio.quiz import MAX_CHOICES
 from lms.studio.services import SLUG_PATTERN, StudioError, recompute_course_totals, unique_slug
 from lms.studio.structure import embed_src
+from lms.text_rules import clean_heading, shows_something
 
 FORMAT = "sparetime-course"
 VERSION = 1
@@ -145,6 +146,15 @@ def _text(data, key, max_length, *, required=False):
     return value
 
 
+def _heading(data, key, max_length):
+    """A required title, held to the forms' rules (lms.text_rules); the manifest gets the cleaned value, which is
+    what the import writes."""
+    data[key] = clean_heading(_text(data, key, max_length, required=True))
+    if not shows_something(data[key]):
+        raise ArchiveError(f"The manifest has an invalid “{key}”.")
+    return data[key]
+
+
 def _int(data, key, *, minimum=0, maximum=100000, nullable=True):
     value = data.get(key)
     if value is None and nullable:
@@ -261,7 +271,7 @@ def _validate_assignment(lesson):
         raise ArchiveError("A practice assignment in the manifest needs 2 to 5 rubric criteria.")
     for criterion in criteria:
         criterion = _dict(criterion, "rubric criterion")
-        _text(criterion, "title", 120, required=True)
+        _heading(criterion, "title", 120)
         levels = criterion.get("levels")
         if not (isinstance(levels, list) and len(levels) == 4
                 and all(isinstance(text, str) and text.strip() and len(text) <= 300 for text in levels)):
@@ -272,7 +282,7 @@ def _validate(manifest, files):
     """Check every value the import will write; return the parsed course settings."""
     course = _dict(manifest.get("course"), "course")
     settings = {
-        "title": _text(course, "title", 160, required=True),
+        "title": _heading(course, "title", 160),
         "slug": _text(course, "slug", 80, required=True),
         "summary": _text(course, "summary", 300),
         "description_md": _text(course, "description_md", 20000),
@@ -295,7 +305,8 @@ def _validate(manifest, files):
     skills = _list(course, "skills", 50)
     if not all(isinstance(s, str) and 0 < len(s) <= 60 for s in skills):
         raise ArchiveError("The manifest has invalid skills.")
-    settings["skills"] = skills
+    # As the settings form stores them (studio.services.set_skills): cleaned, lower-case, each once.
+    settings["skills"] = list(dict.fromkeys(filter(None, (clean_heading(skill).lower() for skill in skills))))
 
     def file_of(value, kind):
         if value is None:
@@ -307,7 +318,7 @@ def _validate(manifest, files):
     settings["cover"] = file_of(course.get("cover"), "cover")
     for module in _list(manifest, "modules", 200):
         module = _dict(module, "module")
-        _text(module, "title", 160, required=True)
+        _heading(module, "title", 160)
         _text(module, "summary", 500)
         _int(module, "drip_days", maximum=3650)
         _when(module, "opens_on", date.fromisoformat)
@@ -315,7 +326,7 @@ def _validate(manifest, files):
         _bool(module, "archived")
         for lesson in _list(module, "lessons", 500):
             lesson = _dict(lesson, "lesson")
-            _text(lesson, "title", 160, required=True)
+            _heading(lesson, "title", 160)
             _text(lesson, "body_md", 100000)
             _int(lesson, "minutes", nullable=False)
             _int(lesson, "minutes_authored", minimum=1, maximum=600)
@@ -421,7 +432,7 @@ def _build_course(manifest, settings, owner, new_uploads, renames):
         capacity=settings["capacity"], enrol_opens_at=settings["enrol_opens_at"],
         enrol_closes_at=settings["enrol_closes_at"], owner_id=getattr(owner, "id", None),
     )  # fmt: skip
-    course.skills = [CourseSkill(name=name.strip().lower()) for name in dict.fromkeys(settings["skills"])]
+    course.skills = [CourseSkill(name=name) for name in settings["skills"]]
     if owner is not None:
         course.staff = [CourseStaff(user_id=owner.id, role="owner")]
     db.session.add(course)

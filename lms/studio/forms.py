@@ -22,6 +22,7 @@ from wtforms.widgets import PasswordInput
 from lms.models.course import ENROLMENT_POLICIES, LEVELS
 from lms.security import trimmed
 from lms.studio.quiz import MAX_CHOICES
+from lms.text_rules import HEADING_FILTERS, visible
 
 
 def _lower(value):
@@ -32,7 +33,7 @@ CAPACITY_MESSAGE = "Enter at least 1, or leave it blank for no limit."
 
 
 class CourseForm(FlaskForm):
-    title = StringField("Title", filters=[trimmed], validators=[DataRequired(), Length(max=160)])
+    title = StringField("Title", filters=HEADING_FILTERS, validators=[DataRequired(), Length(max=160), visible])
     slug = StringField(
         "URL name", filters=[_lower],
         validators=[Optional(), Length(max=80), Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
@@ -49,7 +50,7 @@ class CourseForm(FlaskForm):
                              description="What learners will be able to do, one per line.")  # fmt: skip
     level = SelectField("Level", choices=[(level, level.capitalize()) for level in LEVELS])
     skills = StringField(
-        "Skills", filters=[trimmed], validators=[Optional(), Length(max=300)],
+        "Skills", filters=HEADING_FILTERS, validators=[Optional(), Length(max=300)],
         description='Comma-separated, e.g. "negotiation, client communication".',
     )  # fmt: skip
     cover_image = FileField("Cover image", description="PNG, JPEG, GIF or WebP.")
@@ -98,7 +99,7 @@ class StaffForm(FlaskForm):
 
 
 class ModuleForm(FlaskForm):
-    title = StringField("Title", filters=[trimmed], validators=[DataRequired(), Length(max=160)])
+    title = StringField("Title", filters=HEADING_FILTERS, validators=[DataRequired(), Length(max=160), visible])
     summary = TextAreaField("Summary", filters=[trimmed], validators=[Optional(), Length(max=500)])
     drip_days = IntegerField(
         "Opens this many days after enrolment", validators=[Optional(), NumberRange(min=0, max=3650)],
@@ -113,7 +114,7 @@ class ModuleForm(FlaskForm):
 
 
 class LessonForm(FlaskForm):
-    title = StringField("Title", filters=[trimmed], validators=[DataRequired(), Length(max=160)])
+    title = StringField("Title", filters=HEADING_FILTERS, validators=[DataRequired(), Length(max=160), visible])
     module_id = SelectField("Module", coerce=int)
     body = TextAreaField("Lesson text", validators=[Optional(), Length(max=100000)],
                          description="Markdown: headings, lists, links, tables, ``` code blocks ```.")  # fmt: skip
