@@ -113,3 +113,81 @@ def test_stored_html_keeps_images_only_from_uploads_or_https_on_upgrade(fresh_da
         db.session.remove()
         downgrade(revision="base")
         db.engine.dispose()
+
+
+def test_stored_names_and_titles_lose_direction_controls_on_upgrade(fresh_database, tmp_path):
+    """A right-to-left override stored before the forms dropped them turned the text around a name or title; the
+    upgrade takes the controls out of names, headlines, skills and titles, gives a text of nothing else a name
+    instead of a blank, and merges a skill that becomes a duplicate. Other text stays as it was."""
+    from lms.models import Course, CourseSkill, CourseWish, Lesson, Module, Thread, User
+
+    override, isolate = "\u202e", "\u2067"
+    app = make_app(fresh_database, tmp_path / "instance")
+    with app.app_context():
+        upgrade(revision="c5d81e3f0a27")
+        course = Course(slug="c", title=f"Pricing {override}gnitaitogen", syllabus_version=1, skills=[
+            CourseSkill(name="negotiation"), CourseSkill(name=f"negotiation{override}"), CourseSkill(name="pricing")])
+        db.session.add_all([
+            User(email="a@example.com", display_name=f"{override}Ann", headline=f"Coach {isolate}x",
+                 skills=f"pricing, {override}scope", password_hash="x", session_token="a"),
+            User(email="b@example.com", display_name=override, password_hash="x", session_token="b"),
+            User(email="c@example.com", display_name="عليّ", headline="Plain", password_hash="x", session_token="c"),
+            course,
+        ])  # fmt: skip
+        db.session.flush()
+        module = Module(course_id=course.id, title=f"Module {override}1")
+        db.session.add(module)
+        db.session.flush()
+        db.session.add_all([
+            Lesson(course_id=course.id, module_id=module.id, title=f"{isolate}Lesson"),
+            Thread(course_id=course.id, title=f"Help {override} me"),
+            Thread(course_id=course.id, title=override),
+            CourseWish(title=f"Scope {override}creep"),
+        ])  # fmt: skip
+        db.session.commit()
+        version = db.session.scalar(text("SELECT syllabus_version FROM courses"))
+        upgrade()
+        query = db.session.execute
+        assert dict(query(text("SELECT email, display_name FROM users")).all()) == {
+            "a@example.com": "Ann", "b@example.com": "Member", "c@example.com": "عليّ"}  # fmt: skip
+        assert set(query(text("SELECT headline, skills FROM users")).all()) == {
+            ("Coach x", "pricing, scope"), ("", ""), ("Plain", "")}  # fmt: skip
+        assert query(text("SELECT title, syllabus_version FROM courses")).one() == ("Pricing gnitaitogen", version + 1)
+        assert set(query(text("SELECT name FROM course_skills")).scalars()) == {"negotiation", "pricing"}
+        assert query(text("SELECT title FROM modules")).scalar_one() == "Module 1"
+        assert query(text("SELECT title FROM lessons")).scalar_one() == "Lesson"
+        assert set(query(text("SELECT title FROM discussion_threads")).scalars()) == {"Help  me", "Untitled"}
+        assert query(text("SELECT title FROM course_wishes")).scalar_one() == "Scope creep"
+        db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()
+
+
+def test_thread_helpful_counts_leave_out_deleted_and_hidden_posts_on_upgrade(fresh_database, tmp_path):
+    """Votes on posts deleted or hidden before the services took them out of their thread's count had stayed
+    in it; the upgrade counts every thread again from the posts everyone can read."""
+    from lms.database import utcnow
+    from lms.models import Course, Post, Thread
+
+    app = make_app(fresh_database, tmp_path / "instance")
+    with app.app_context():
+        upgrade(revision="b7e2f91c4d05")
+        course = Course(slug="c", title="C")
+        db.session.add(course)
+        db.session.flush()
+        stale = Thread(course_id=course.id, title="Stale", vote_count=9)
+        right = Thread(course_id=course.id, title="Right", vote_count=2)
+        empty = Thread(course_id=course.id, title="No posts", vote_count=3)
+        db.session.add_all([stale, right, empty])
+        db.session.flush()
+        db.session.add_all([
+            Post(thread_id=stale.id, vote_count=2), Post(thread_id=stale.id, vote_count=3, deleted_at=utcnow()),
+            Post(thread_id=stale.id, vote_count=4, hidden_at=utcnow()), Post(thread_id=right.id, vote_count=2),
+        ])  # fmt: skip
+        db.session.commit()
+        upgrade()
+        counts = dict(db.session.execute(text("SELECT title, vote_count FROM discussion_threads")).all())
+        assert counts == {"Stale": 2, "Right": 2, "No posts": 0}
+        db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()
