@@ -669,6 +669,7 @@ def test_a_partner_who_left_can_be_replaced_and_a_pairing_can_be_ended(world, cl
     assert "Match me with someone else" in page and "Your study partner: " not in page
     page = client.post(f"/courses/{course.slug}/partner", follow_redirects=True).get_data(as_text=True)
     assert f"Your study partner: <strong>{c.display_name}</strong>" in page and "End this pairing" in page
+    assert f'data-confirm="End your study pairing with {c.display_name}?' in page, "ending a pairing asks first"
     assert directory.partner_request(course, b) is None, "the pairing with the partner who left is gone both sides"
 
     page = client.post(f"/courses/{course.slug}/partner/end", follow_redirects=True).get_data(as_text=True)

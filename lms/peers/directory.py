@@ -4,11 +4,11 @@ requests, blocks, reports and study-partner matching."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import url_for
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.database import contains_text, utcnow
+from lms.discussion.people import path_for
 from lms.extensions import db
 from lms.models import (
     Block,
@@ -194,7 +194,7 @@ def request_connection(requester, other, course):
         except IntegrityError as error:
             raise DirectoryError("A request between you two already exists.") from error
     notify(other, "connection_request", f"{requester.display_name} would like to connect (from {course.title}).",
-           url_for("peers.connections"))  # fmt: skip
+           path_for("peers.connections"))  # fmt: skip
     return connection
 
 
@@ -207,7 +207,7 @@ def respond_to_connection(connection, user, *, accept):
     connection.responded_at = utcnow()
     if accept:
         notify(connection.requester, "connection_accepted", f"{user.display_name} accepted your connection request.",
-               url_for("peers.connections"))  # fmt: skip
+               path_for("peers.connections"))  # fmt: skip
     return connection
 
 
@@ -278,7 +278,7 @@ def report(reporter, other, course):
     ).unique().all()  # fmt: skip
     for member in staff:
         notify(member, "peer_report", f"{other.display_name} was reported by a learner in {course.title}.",
-               url_for("peers.people", slug=course.slug))  # fmt: skip
+               path_for("peers.people", slug=course.slug))  # fmt: skip
     db.session.flush()
     return row
 
@@ -349,7 +349,7 @@ def request_partner(course, user):
             continue
         own.matched_at, own.matched_with_id = now, other.id
         db.session.refresh(other_request)
-        url = url_for("peers.people", slug=course.slug)
+        url = path_for("peers.people", slug=course.slug)
         notify(user, "study_partner", f"Meet your study partner in {course.title}: {other.display_name}.", url)
         notify(other, "study_partner", f"Meet your study partner in {course.title}: {user.display_name}.", url)
         break
@@ -386,7 +386,7 @@ def end_partnership(course, user):
     db.session.flush()
     if still_here:
         notify(partner, "study_partner", f"{user.display_name} ended your study pairing in {course.title}. "
-               "You can ask for a new partner on the course's people page.", url_for("peers.people", slug=course.slug))  # fmt: skip
+               "You can ask for a new partner on the course's people page.", path_for("peers.people", slug=course.slug))  # fmt: skip
     return partner
 
 

@@ -5,13 +5,13 @@ from datetime import datetime
 from functools import cache
 from typing import NamedTuple
 
-from flask import url_for
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from lms import database
 from lms.database import utcnow
+from lms.discussion.people import path_for
 from lms.enrolment.services import find_enrolment
 from lms.extensions import db
 from lms.models import Course, CourseReview, CourseWish, User, WishVote
@@ -87,7 +87,7 @@ def reply_to_course_review(review, staff, text):
     if text:
         course = db.session.get(Course, review.course_id)
         notify(review.user, "course_review_reply", f"An instructor replied to your review of {course.title}.",
-               url_for("peers.course_reviews", slug=course.slug))  # fmt: skip
+               path_for("peers.course_reviews", slug=course.slug))  # fmt: skip
 
 
 def hide_course_review(review, staff, reason):
@@ -98,7 +98,7 @@ def hide_course_review(review, staff, reason):
     audit(staff, "course_review.hide", target=review, course=course, detail=reason)
     if review.user_id != staff.id:
         notify(review.user, "moderation", f"A moderator hid your review of {course.title}: {reason}",
-               url_for("peers.course_reviews", slug=course.slug))  # fmt: skip
+               path_for("peers.course_reviews", slug=course.slug))  # fmt: skip
 
 
 def unhide_course_review(review, staff):
@@ -108,7 +108,7 @@ def unhide_course_review(review, staff):
     audit(staff, "course_review.unhide", target=review, course=course)
     if review.user_id != staff.id:
         notify(review.user, "moderation", f"Your review of {course.title} is shown again.",
-               url_for("peers.course_reviews", slug=course.slug))  # fmt: skip
+               path_for("peers.course_reviews", slug=course.slug))  # fmt: skip
 
 
 def visible_reviews_query(course, *, include_hidden=False):
@@ -179,8 +179,8 @@ def course_reviews_summary(course, viewer=None, recent=3):
         "can_review": allowed,
         "reason": reason,
         "is_staff": authenticated and is_course_staff(viewer, course),
-        "all_url": url_for("peers.course_reviews", slug=course.slug),
-        "write_url": url_for("peers.edit_course_review", slug=course.slug),
+        "all_url": path_for("peers.course_reviews", slug=course.slug),
+        "write_url": path_for("peers.edit_course_review", slug=course.slug),
     }
 
 
@@ -276,10 +276,10 @@ def update_wish(wish, instructor, status, course_id=None):
     wish.status = status
     wish.course_id = course.id if course else None
     if status == "planned":
-        message, url = f'A course you wished for is planned: "{wish.title}".', url_for("peers.wishes")
+        message, url = f'A course you wished for is planned: "{wish.title}".', path_for("peers.wishes")
     elif status == "available":
         message = f'A course you wished for is here: {course.title} (for "{wish.title}").'
-        url = url_for("enrolment.course_page", slug=course.slug) if _has("enrolment.course_page") else ""
+        url = path_for("enrolment.course_page", slug=course.slug)
     else:
         return wish
     voters = db.session.scalars(
@@ -291,8 +291,3 @@ def update_wish(wish, instructor, status, course_id=None):
     audit(instructor, f"wish.{status}", target=wish, course=course)
     return wish
 
-
-def _has(endpoint):
-    from flask import current_app
-
-    return endpoint in current_app.view_functions
