@@ -195,13 +195,24 @@ LANDMARK_CHECK = """() => {
 }"""
 
 
+# Rules outside the WCAG tags that are checked too, whatever their impact: two landmarks of one name (a section
+# and its table's scroll region, say) leave a screen-reader user two identical stops in the landmark list.
+AXE_EXTRA_RULES = ["landmark-unique"]
+
+
 def axe_violations(page):
-    """Serious and critical WCAG 2.1 A/AA violations on the page, as readable lines."""
+    """Serious and critical WCAG 2.1 A/AA violations on the page, and any of AXE_EXTRA_RULES, as readable lines."""
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    violations = page.evaluate(
+        """async ([tags, rules]) => [
+            ...(await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations,
+            ...(await axe.run(document, {runOnly: {type: 'rule', values: rules}})).violations,
+        ]""",
+        [AXE_TAGS, AXE_EXTRA_RULES],
+    )
     lines = []
-    for violation in result["violations"]:
-        if violation["impact"] not in ("serious", "critical"):
+    for violation in violations:
+        if violation["impact"] not in ("serious", "critical") and violation["id"] not in AXE_EXTRA_RULES:
             continue
         targets = "; ".join(", ".join(node["target"]) for node in violation["nodes"][:4])
         lines.append(f"{violation['id']} ({violation['impact']}, {len(violation['nodes'])}x): {targets}")
