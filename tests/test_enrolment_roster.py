@@ -136,11 +136,33 @@ def test_csv_export_is_complete_and_formula_safe(client, login, make_user, owner
     assert response.mimetype == "text/csv"
     assert 'filename="roster-leading.csv"' in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.text)))
-    assert rows[0] == ["Name", "E-mail", "Status", "Requested", "Enrolled", "Ended", "Progress %"]
+    assert rows[0] == ["Name", "E-mail", "Status", "Requested", "Enrolled", "Ended", "Progress %", "Account"]
     by_email = {row[1]: row for row in rows[1:]}
     assert by_email["evil@example.com"][0] == "'=HYPERLINK(\"http://x\")"
     assert by_email["evil@example.com"][2] == "active" and by_email["evil@example.com"][6] == "0"
     assert by_email["plus@example.com"][0] == "'+1 trick" and by_email["plus@example.com"][2] == "pending"
+    assert by_email["plus@example.com"][7] == "active"
+
+
+def test_deactivated_learners_are_marked_on_the_roster_and_in_its_csv(client, login, make_user, owner, course):
+    """A deactivated learner keeps their seat (reactivated, they carry on) and a waitlisted one is passed over;
+    the roster says so, so staff can free the seat by removing them."""
+    course.capacity = 5
+    gone = make_user(email="gone@example.com", name="Gina Gone", active=False)
+    waiting = make_user(email="waiting@example.com", name="Wes Waiting", active=False)
+    here = make_user(email="here@example.com", name="Hana Here")
+    for learner, status in ((gone, "active"), (waiting, "waitlisted"), (here, "active")):
+        enrol(learner, course, status=status)
+    login(owner)
+    page = client.get("/courses/leading/roster").text
+    assert page.count("Account deactivated") == 2
+    row = lambda name: page[page.index(name):page.index("</tr>", page.index(name))]  # noqa: E731
+    assert "Account deactivated</strong>: still holds a seat until removed" in row("Gina Gone")
+    assert "Account deactivated</strong>: passed over when a seat frees" in row("Wes Waiting")
+    assert "Account deactivated" not in row("Hana Here")
+    rows = list(csv.reader(io.StringIO(client.get("/courses/leading/roster.csv").text)))
+    assert {row[1]: row[7] for row in rows[1:]} == {
+        "gone@example.com": "deactivated", "waiting@example.com": "deactivated", "here@example.com": "active"}
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])

@@ -95,12 +95,12 @@ def roster_csv(slug):
     progress = services.progress_by_user(course)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["Name", "E-mail", "Status", "Requested", "Enrolled", "Ended", "Progress %"])
+    writer.writerow(["Name", "E-mail", "Status", "Requested", "Enrolled", "Ended", "Progress %", "Account"])
     for enrolment in roster_rows(course):
         writer.writerow(
             [safe_cell(enrolment.user.display_name), safe_cell(enrolment.user.email), _status_label(course, enrolment),
              _iso(enrolment.requested_at), _iso(enrolment.enrolled_at), _iso(enrolment.ended_at),
-             progress.get(enrolment.user_id, 0)]
+             progress.get(enrolment.user_id, 0), "active" if enrolment.user.active else "deactivated"]
         )  # fmt: skip
     filename = f"roster-{course.slug}.csv"
     return Response(buffer.getvalue(), mimetype="text/csv",
