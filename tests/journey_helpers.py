@@ -184,6 +184,11 @@ LANDMARK_CHECK = """() => {
     // pictures in written content (lessons, posts) carry meaning: they need a description, not alt=""
     document.querySelectorAll('.prose img[alt=""]')
         .forEach(img => problems.push('content img with empty alt: ' + img.src));
+    // A td or th given another display (a flex box, say) stops being a cell: its borders leave its row's.
+    document.querySelectorAll('table td, table th').forEach(cell => {
+        const display = getComputedStyle(cell).display;
+        if (display !== 'table-cell' && display !== 'none') problems.push('table cell shown as ' + display);
+    });
     document.querySelectorAll('[aria-invalid=true]').forEach(el => {
         const ids = (el.getAttribute('aria-describedby') || '').split(/\\s+/).filter(Boolean);
         const described = ids.map(id => document.getElementById(id)).filter(Boolean);
