@@ -340,10 +340,11 @@ def test_profile_refuses_invisible_names_and_drops_direction_controls(client, ma
     db.session.refresh(user)
     assert user.display_name == "Keep Me"
     response = client.post("/auth/profile", data={**data, "display_name": "\u202eWaiter Two",
-                                                  "headline": "\u2067Freelance\u202a designer\u200e"})  # fmt: skip
+                                                  "headline": "\u2067Freelance\u202a designer\u200e",
+                                                  "skills": "pricing, \u202escope"})  # fmt: skip
     assert response.status_code == 302
     db.session.refresh(user)
-    assert (user.display_name, user.headline) == ("Waiter Two", "Freelance designer")
+    assert (user.display_name, user.headline, user.skills) == ("Waiter Two", "Freelance designer", "pricing, scope")
 
 
 def test_login_throttled_on_the_eleventh_failure(client, make_user, auth):

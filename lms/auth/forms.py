@@ -84,7 +84,7 @@ class ProfileForm(FlaskForm):
     )  # fmt: skip
     bio = TextAreaField("About you", validators=[Optional(), Length(max=2000)])
     skills = StringField(
-        "Skills", validators=[Optional(), Length(max=300), no_control_characters],
+        "Skills", filters=HEADING_FILTERS, validators=[Optional(), Length(max=300), no_control_characters],
         description="Comma-separated, e.g. negotiation, client communication.",
     )  # fmt: skip
     timezone = SelectField("Time zone", choices=[(tz, tz) for tz in TIMEZONES], default="UTC")
