@@ -9,7 +9,7 @@ from werkzeug.security import generate_password_hash
 from lms.database import utcnow
 from lms.enrolment import services
 from lms.extensions import db
-from lms.models import AuditEntry, Enrolment, LessonProgress, Notification
+from lms.models import AuditEntry, Certificate, Enrolment, LessonProgress, Notification
 from tests.factories import enrol, lessons_of, make_course
 
 
@@ -209,6 +209,28 @@ def test_withdraw_confirms_then_keeps_progress_for_reenrolment(client, login, ow
     assert count_rows(learner, course) == 1
     page = client.get(f"/courses/{course.slug}")
     assert "50% done" in page.text
+
+
+def test_rejoining_with_every_lesson_left_done_completes_the_course(client, login, owner, learner):
+    """Withdrawn with only the last lesson left; the studio archived that lesson meanwhile (which completes only
+    active learners): re-enrolling finishes the course and issues the certificate, as no "mark done" is left."""
+    course = make_course(owner)
+    first, last = lessons_of(course)
+    enrol(learner, course)
+    db.session.add(LessonProgress(user_id=learner.id, lesson_id=first.id, course_id=course.id, completed_at=utcnow()))
+    db.session.commit()
+    login(learner)
+    client.post(f"/courses/{course.slug}/withdraw")
+    last.archived_at = utcnow()
+    course.lesson_count = 1
+    db.session.commit()
+
+    client.post(f"/courses/{course.slug}/enrol")
+    enrolment = enrolment_of(learner, course)
+    assert enrolment.status == "active" and enrolment.completed_at is not None
+    assert db.session.scalar(select(Certificate).where(Certificate.user_id == learner.id)) is not None
+    assert "View your certificate" in client.get(f"/learn/{course.slug}/").text
+    assert "Completed" in client.get("/courses/").text
 
 
 def test_approval_request_approved_and_told(client, login, owner, learner, outbox):

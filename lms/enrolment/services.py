@@ -16,6 +16,7 @@ from lms.extensions import db
 from lms.models import Course, CourseStaff, Enrolment, Lesson, LessonProgress, Module, Notification, User
 from lms.notify import audit, notify
 from lms.permissions import enrolment_in, forget_access
+from lms.progress.services import complete_course_if_finished
 from lms.security import trimmed
 
 KEY_LIMIT = "ENROL_KEY_FAILURE_LIMIT"
@@ -92,11 +93,17 @@ def _has_free_seat(course):
 
 
 def _activate(enrolment, course, now):
+    returning = enrolment.enrolled_at is not None
     enrolment.status = "active"
     # The first activation starts the drip clock; a returning learner keeps theirs (and their progress).
     enrolment.enrolled_at = enrolment.enrolled_at or now
     enrolment.ended_at = None
     course.enrolled_count += 1
+    if returning and enrolment.completed_at is None:
+        # The studio may have archived the only lessons they had left while they were away (which completes
+        # active learners only): no "mark done" is left to finish the course, so it finishes now.
+        db.session.flush()
+        complete_course_if_finished(enrolment.user, course.id, now)
 
 
 def page_path(endpoint, **values):
