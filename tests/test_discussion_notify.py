@@ -235,3 +235,21 @@ def test_a_first_digest_leaves_out_what_was_read_or_came_while_mail_was_off(app,
     mails = [m for m in outbox() if m["To"] == world.tom.email]
     assert len(mails) == 1 and mails[0].get_content().count("replied in") == 1
     assert "1 update" in mails[0]["Subject"]
+
+
+def test_turning_mail_off_settles_what_waited_for_a_digest(app, world, runner, outbox, client, use):
+    """Maya was on a daily digest and turned e-mail off before it went out; weeks later she chose a weekly digest:
+    it brings only what came after, not what waited when she said "never" (as notifications made while her mail
+    is off are never mailed either)."""
+    world.maya.email_preference = "daily"
+    db.session.commit()
+    thread = world.thread(author=world.maya)
+    world.reply(thread, world.tom, body="Came while Maya was on a daily digest")
+    use(world.maya)
+    profile = {"display_name": world.maya.display_name, "timezone": "UTC", "weekly_goal_minutes": "60"}
+    assert client.post("/auth/profile", data={**profile, "email_preference": "never"}).status_code == 302
+    assert client.post("/auth/profile", data={**profile, "email_preference": "weekly"}).status_code == 302
+    world.reply(thread, world.tom, body="New, after she chose the weekly digest")
+    runner.invoke(args=["send-digests", "weekly"])
+    mails = [m for m in outbox() if m["To"] == world.maya.email]
+    assert len(mails) == 1 and "1 update" in mails[0]["Subject"]

@@ -6,12 +6,12 @@ from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.database import utcnow
 from lms.extensions import db
-from lms.models import PendingSignUp, SignIn, User
+from lms.models import Notification, PendingSignUp, SignIn, User
 from lms.throttle import is_throttled, record_hit, reset
 
 # Compared against when the e-mail is unknown, so a failed login takes as long either way.
@@ -196,3 +196,16 @@ def deactivate(user):
 
 def reactivate(user):
     user.active = True
+
+
+def set_email_preference(user, preference):
+    """Turning e-mail off settles what still waited for a digest, as notifications made while it is off are (see
+    lms.notify.notify): a digest chosen later must not mail what came before it."""
+    if preference == "never" and user.email_preference != "never":
+        db.session.execute(
+            update(Notification)
+            .where(Notification.user_id == user.id, Notification.emailed_at.is_(None))
+            .values(emailed_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    user.email_preference = preference

@@ -204,6 +204,7 @@ def profile():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         account = current_account()
+        services.set_email_preference(account, form.email_preference.data)
         form.populate_obj(account)
         account.display_name = account.display_name.strip()
         account.skills = ", ".join(s.strip() for s in (form.skills.data or "").split(",") if s.strip())
