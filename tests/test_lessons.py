@@ -139,6 +139,7 @@ def test_drip_by_days_locks_until_the_date(client, login, instructor, learner):
     page = response.get_data(as_text=True)
     opens = (utcnow().date() + timedelta(days=3)).strftime("%d %b %Y")
     assert "is locked" in page and opens in page
+    assert page.count(opens) == 1, "the locked page says when it opens once"
     home = client.get(url(course)).get_data(as_text=True)
     assert "opens on" in home and "Locked" in home
     # three days later the module is open
