@@ -47,6 +47,24 @@ def test_register_by_emailed_link_then_logged_in(client, outbox):
     assert db.session.scalar(select(func.count(User.id))) == 1
 
 
+def test_a_new_account_takes_the_browser_time_zone(client, outbox):
+    """The confirm page sends the browser's time zone (app.js fills the hidden field): a learner in Auckland
+    starts with Auckland days and weeks (drip dates, weekly goal) instead of UTC. A missing or unknown zone
+    leaves UTC and still creates the account."""
+    _register(client, email="nora@example.com")
+    link = _link(outbox()[0], "/auth/register/confirm/")
+    assert 'name="timezone"' in client.get(link).text
+    response = client.post(link, data={"timezone": "Pacific/Auckland"}, follow_redirects=True)
+    assert "Pacific/Auckland" in response.text  # the welcome says which zone, and where to change it
+    assert db.session.scalar(select(User)).timezone == "Pacific/Auckland"
+
+    client.post("/auth/logout")
+    _register(client, email="omar@example.com", name="Omar Other")
+    link = _link(outbox()[-1], "/auth/register/confirm/")
+    assert client.post(link, data={"timezone": "Mars/Olympus"}).status_code == 302
+    assert db.session.scalar(select(User).where(User.email == "omar@example.com")).timezone == "UTC"
+
+
 def test_a_sign_up_link_carries_nothing_but_a_random_token_and_expires(client, outbox):
     """The link used to carry the new account itself, password hash included (signed, not encrypted): anyone
     who saw it could try to crack the password offline. It is now a random token whose hash alone is stored,

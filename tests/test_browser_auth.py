@@ -12,6 +12,11 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 
 
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "timezone_id": "Pacific/Auckland"}  # a learner far from UTC
+
+
 def test_register_logout_login(live_server, page, screenshot):
     base = live_server.url
     page.goto(base + "/")
@@ -40,6 +45,7 @@ def test_register_logout_login(live_server, page, screenshot):
 
     page.get_by_role("link", name="Bea Browser").click()
     expect(page.get_by_role("heading", name="Your profile")).to_be_visible()
+    expect(page.get_by_label("Time zone")).to_have_value("Pacific/Auckland")  # the browser's, not UTC
     screenshot(page, "profile-desktop")
     page.set_viewport_size(PHONE)
     screenshot(page, "profile-phone")

@@ -3,7 +3,16 @@
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import (
     URL,
     DataRequired,
@@ -53,6 +62,17 @@ class RegisterForm(FlaskForm):
     confirm = PasswordField(
         "Repeat password", validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")]
     )
+
+
+class ConfirmRegistrationForm(FlaskForm):
+    """The button that creates the account from a sign-up link. app.js puts the browser's time zone in
+    `timezone`; an unknown or missing one leaves the account on UTC rather than refusing it."""
+
+    timezone = HiddenField()
+
+    @property
+    def known_timezone(self):
+        return self.timezone.data if self.timezone.data in TIMEZONES else None
 
 
 class ResetRequestForm(FlaskForm):

@@ -54,8 +54,9 @@ def _digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_user_from_token(token):
-    """The account of an opened sign-up link. Its other pending sign-ups (the address signed up twice) go."""
+def create_user_from_token(token, timezone=None):
+    """The account of an opened sign-up link, in the given time zone (a known zone name, else UTC). Its other
+    pending sign-ups (the address signed up twice) go."""
     now = utcnow()
     pending = db.session.scalar(select(PendingSignUp).where(PendingSignUp.token_hash == _digest(token or "")))
     if pending is None:
@@ -64,7 +65,8 @@ def create_user_from_token(token):
         raise AccountError("This sign-up link was already used. Please log in.")
     if pending.created_at < now - timedelta(days=SIGN_UP_LINK_DAYS):
         raise AccountError("This sign-up link has expired. Please register again.")
-    user = User(display_name=pending.display_name, email=pending.email, password_hash=pending.password_hash)
+    user = User(display_name=pending.display_name, email=pending.email, password_hash=pending.password_hash,
+                timezone=timezone or "UTC")  # fmt: skip
     db.session.add(user)
     # The address's other sign-ups are void now; this one stays (without the password hash) to say "used".
     db.session.execute(delete(PendingSignUp).where(PendingSignUp.email == pending.email, PendingSignUp.id != pending.id))

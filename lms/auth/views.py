@@ -7,6 +7,7 @@ from lms.auth import current_account, services
 from lms.auth.forms import (
     ButtonForm,
     ChangePasswordForm,
+    ConfirmRegistrationForm,
     LoginForm,
     ProfileForm,
     RegisterForm,
@@ -80,17 +81,18 @@ def register():
 
 @bp.route("/register/confirm/<token>", methods=["GET", "POST"])
 def confirm_registration(token):
-    form = ButtonForm()
+    form = ConfirmRegistrationForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
-            user = services.create_user_from_token(token)
+            user = services.create_user_from_token(token, form.known_timezone)
         except services.AccountError as error:
             flash(str(error), "error")
             return redirect(url_for("auth.login"))
         db.session.commit()
         _start_session(user, remember=False)
         db.session.commit()
-        flash(f"Welcome to Sparetime, {user.display_name}! Your account is ready.", "success")
+        flash(f"Welcome to Sparetime, {user.display_name}! Your account is ready. Your days and weeks follow the "
+              f"time zone {user.timezone}; change it on your profile.", "success")  # fmt: skip
         return redirect(url_for("main.index"))
     # A GET only shows the button: mail scanners that open links must not create accounts.
     return render_template("auth/confirm_registration.html", form=form)

@@ -75,4 +75,14 @@
       });
     }
   });
+
+  // The sign-up confirmation sends the browser's time zone, so a new account's days and weeks (drip dates, the
+  // weekly goal) are the learner's own from the start; without JavaScript the account starts on UTC.
+  Array.prototype.forEach.call(document.querySelectorAll("input[data-browser-timezone]"), function (input) {
+    try {
+      input.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (error) {
+      input.value = "";
+    }
+  });
 })();
