@@ -68,6 +68,23 @@ def test_failed_attempt_shows_feedback_and_allows_retry(client, setup):
     assert attempts[1].answers[str(q2.id)] == sorted([c2["Goals"], c2["Budget"]])
 
 
+def test_a_passed_attempt_stays_passed_after_the_check_changes(client, setup):
+    """The result page of an attempt (?attempt=) told a learner who had passed, and whose lesson was done, "50% -
+    not passed yet" once the instructor changed which answer is right: it shows the recorded result, and says
+    the check changed instead of marking their answers against the new one."""
+    course, lesson, _ = setup
+    c1, c2, q1, q2 = choice_ids(lesson)
+    response = client.post(quiz_url(course, lesson), data={
+        f"question-{q1.id}": c1["Ask questions"], f"question-{q2.id}": [c2["Goals"], c2["Budget"]]})
+    result_url = response.headers["Location"]
+    assert "100%" in client.get(result_url).text
+    q1.choices[0].is_correct, q1.choices[1].is_correct = False, True
+    db.session.commit()
+    page = client.get(result_url).text
+    assert "100%" in page and "passed" in page and "not passed yet" not in page
+    assert "changed since this attempt" in page and "Not quite." not in page
+
+
 def test_best_score_is_kept_after_a_worse_retry(client, setup):
     course, lesson, _ = setup
     c1, c2, q1, q2 = choice_ids(lesson)

@@ -50,3 +50,14 @@ def score_quiz(lesson, answers):
     from lms.studio.services import score_quiz as studio_score_quiz
 
     return studio_score_quiz(lesson, answers)
+
+
+def attempt_result(lesson, attempt):
+    """What the result of a stored attempt shows: the score and outcome recorded when it was taken (the lesson
+    may have been completed by it), with per-question feedback only while the check still scores those answers
+    the same; after the instructor changed it, `changed` says so instead of marking old answers anew."""
+    answers = {int(k): set(v) for k, v in (attempt.answers or {}).items()}
+    score, passed, feedback = score_quiz(lesson, answers)
+    changed = (score, passed) != (attempt.score, attempt.passed)
+    return {"score": attempt.score, "passed": attempt.passed, "feedback": [] if changed else feedback,
+            "answers": answers, "changed": changed}  # fmt: skip

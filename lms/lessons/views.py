@@ -186,10 +186,8 @@ def _render_lesson(course, lesson, outline, state, access, *, preview=False, att
     if attempt_id and questions:
         attempt = db.session.get(QuizAttempt, attempt_id)
         if attempt is not None and attempt.user_id == current_user.id and attempt.lesson_id == lesson.id:
-            answers = {int(k): set(v) for k, v in (attempt.answers or {}).items()}
-            score, passed, feedback = quizzes.score_quiz(lesson, answers)
-            result = {"score": score, "passed": passed, "feedback": feedback, "answers": answers}
-            chosen = chosen or answers
+            result = quizzes.attempt_result(lesson, attempt)
+            chosen = chosen or result["answers"]
     previous_state, next_state = outline.neighbours(lesson.id) if outline else (None, None)
     assignment_panel = threads = None
     if not preview and current_user.is_authenticated:
