@@ -10,6 +10,7 @@ from lms.extensions import db
 from lms.progress import services
 from lms.progress.dashboard import plan_lessons
 from lms.lessons.services import course_outline
+from lms.studio.structure import add_lesson
 from tests.factories import enrol, lessons_of, make_course
 
 
@@ -36,7 +37,7 @@ def test_logged_in_home_is_the_dashboard(client, login, instructor, learner):
     page = client.get("/").get_data(as_text=True)
     assert "Hi, Lena Learner" in page
     assert "How much time do you have?" in page
-    assert "Client communication" in page and "Continue" in page
+    assert "Client communication" in page and "Start<span" in page  # nothing opened yet: "Start", as course home
     assert "0% complete" in page
     assert "This week" in page and "Minutes learned per week" in page
 
@@ -163,3 +164,43 @@ def test_dashboard_query_count_is_constant_in_enrolments(client, login, make_use
         return counter.count
 
     assert measure(1) == measure(20)
+
+
+def test_requests_to_join_and_waitlist_places_are_listed(client, login, instructor, learner, make_user):
+    """A learner who asked to join or joined a waitlist found nothing about it on the dashboard; a request that
+    no longer stands (the course stopped asking for approval) is left out, as the course page offers "Enrol"."""
+    asked = make_course(instructor, title="Leading teams", policy="approval")
+    full = make_course(instructor, title="Pricing", capacity=1)
+    reopened = make_course(instructor, title="Saying no", policy="approval")
+    enrol(make_user(), full)
+    enrol(learner, asked, status="pending")
+    enrol(learner, full, status="waitlisted")
+    enrol(learner, reopened, status="pending")
+    reopened.enrolment_policy = "open"
+    db.session.commit()
+    login(learner)
+    page = client.get("/").get_data(as_text=True)
+    waiting = page[page.index('id="waiting-heading"'):]
+    assert f'href="/courses/{asked.slug}">Leading teams</a>' in waiting and "Request sent" in waiting
+    assert f'href="/courses/{full.slug}">Pricing</a>' in waiting and "On the waitlist since" in waiting
+    assert "Saying no" not in page
+    assert "You are not taking a course right now (your requests to join are below)." in page
+
+
+def test_a_finished_course_with_new_lessons_is_listed_to_continue(client, login, instructor, learner):
+    """The dashboard listed a finished course only under "Completed" after the studio added a lesson, with no
+    way on to it and nothing for the planner; it now offers the new lesson, keeping the certificate link."""
+    course = make_course(instructor, title="Feedback basics", modules=((5,),))
+    enrol(learner, course)
+    result = services.mark_lesson_done(learner, lessons_of(course)[0])
+    add_lesson(course.modules[0], title="Feedback by e-mail", minutes_authored=10)
+    db.session.commit()
+    new = lessons_of(course)[-1]
+    login(learner)
+    page = client.get("/?minutes=15").get_data(as_text=True)
+    courses = page[page.index('id="courses-heading"'):]
+    assert "You finished this course; 1 new lesson since." in courses
+    assert f"/certificates/{result.certificate.code}" in courses
+    assert f'href="/learn/{course.slug}/lessons/{new.id}">Continue' in courses
+    assert f'href="/learn/{course.slug}/lessons/{new.id}">Start: Feedback by e-mail' in page, "the planner has it"
+    assert 'id="completed-heading"' not in page

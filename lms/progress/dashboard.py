@@ -125,18 +125,29 @@ class CertificateLink(NamedTuple):
     revoked_at: datetime | None
 
 
+class WaitingRow(NamedTuple):
+    """A request to join (status "pending") or a place on a waitlist ("waitlisted"), with its course."""
+
+    status: str
+    requested_at: datetime
+    course: CourseLink
+
+
 @cache
-def _active_enrolments_statement():
+def _current_enrolments_statement():
     return (
         select(Enrolment.id, Enrolment.course_id, Enrolment.enrolled_at, Enrolment.completed_at,
                Enrolment.last_lesson_id, Course.id, Course.slug, Course.title, Course.syllabus_version,
-               Certificate.code, Certificate.revoked_at)
+               Certificate.code, Certificate.revoked_at, Enrolment.status, Enrolment.requested_at,
+               Course.enrolment_policy)
         .join(Course, Course.id == Enrolment.course_id)
         .outerjoin(Certificate, and_(Certificate.user_id == Enrolment.user_id,
                                      Certificate.course_id == Enrolment.course_id))
-        .where(Enrolment.user_id == bindparam("user_id"), Enrolment.status == "active",
+        .where(Enrolment.user_id == bindparam("user_id"),
+               Enrolment.status.in_(("active", "pending", "waitlisted")),
                Course.status.in_(("published", "archived")))
-        .order_by(Enrolment.last_activity_at.desc().nulls_last(), Enrolment.enrolled_at.desc(), Enrolment.id)
+        .order_by(Enrolment.last_activity_at.desc().nulls_last(), Enrolment.enrolled_at.desc(),
+                  Enrolment.requested_at.desc(), Enrolment.id)
     )  # fmt: skip
 
 
@@ -157,31 +168,47 @@ def weekly_summary(user, now=None, weeks=HISTORY_WEEKS):
     return WeeklySummary(goal=user.weekly_goal_minutes or 0, this_week=series[-1][1], weeks=series)
 
 
-def active_enrolments(user):
-    """The learner's active enrolments in courses they can take, most recently used first, each with its
-    certificate or None: [(EnrolmentRow, CertificateLink | None)], one query. Plain rows, not ORM objects: the
-    dashboard only reads them, and loading enrolments, courses and certificates as objects cost twice as much."""
-    result = []
-    for row in database.rows(_active_enrolments_statement(), {"user_id": user.id}).all():
-        enrolment = EnrolmentRow(*row[:5], CourseLink(*row[5:9]))
-        result.append((enrolment, CertificateLink(*row[9:]) if row[9] is not None else None))
-    return result
+def current_enrolments(user):
+    """The learner's enrolments in courses they can take, in one query: the active ones, most recently used
+    first, each with its certificate or None ([(EnrolmentRow, CertificateLink | None)]), and the requests and
+    waitlist places that still stand ([WaitingRow], newest first). Plain rows, not ORM objects: the dashboard
+    only reads them, and loading enrolments, courses and certificates as objects cost twice as much."""
+    active, waiting = [], []
+    for row in database.rows(_current_enrolments_statement(), {"user_id": user.id}).all():
+        course = CourseLink(*row[5:9])
+        status, requested_at, policy = row[11:]
+        if status == "active":
+            enrolment = EnrolmentRow(*row[:5], course)
+            active.append((enrolment, CertificateLink(*row[9:11]) if row[9] is not None else None))
+        elif status == "waitlisted" or policy == "approval":
+            # A request left pending after the course stopped asking for approval waits for nobody
+            # (enrolment.services.still_current): the course page offers the new way in instead.
+            waiting.append(WaitingRow(status, requested_at, course))
+    waiting.sort(key=lambda row: row.requested_at, reverse=True)
+    return active, waiting
 
 
 def dashboard(user, minutes=None, now=None):
-    rows = active_enrolments(user)
+    rows, waiting = current_enrolments(user)
     enrolments = [enrolment for enrolment, _ in rows]
     outlines = outlines_for_enrolments(user, enrolments, now)
     certificates = {enrolment.course_id: certificate for enrolment, certificate in rows if certificate is not None}
     in_progress, completed, upcoming = [], [], []
     for enrolment in enrolments:
         outline = outlines[enrolment.course_id]
-        if enrolment.completed_at is not None or outline.is_complete:
+        finished = enrolment.completed_at is not None or outline.is_complete
+        # A finished course that got new lessons since stays finished (certificate and all) but has lessons to
+        # take again, so it is listed with the courses in progress and counts in the planner.
+        new_lessons = [state for state in outline.states if state.available and not state.done] if finished else []
+        if finished and not new_lessons:
             completed.append({"enrolment": enrolment, "course": enrolment.course,
                               "certificate": certificates.get(enrolment.course_id)})  # fmt: skip
             continue
         in_progress.append({"enrolment": enrolment, "course": enrolment.course, "outline": outline,
-                            "resume": outline.continue_state(enrolment.last_lesson_id)})  # fmt: skip
+                            "resume": outline.continue_state(enrolment.last_lesson_id),
+                            "started": outline.done_count > 0 or enrolment.last_lesson_id is not None,
+                            "new_lessons": len(new_lessons),
+                            "certificate": certificates.get(enrolment.course_id) if finished else None})  # fmt: skip
         upcoming.extend((enrolment.course, module, day) for module, day in outline.upcoming_openings())
     plan = None
     if minutes in BUDGETS:
@@ -191,6 +218,7 @@ def dashboard(user, minutes=None, now=None):
     return {
         "in_progress": in_progress,
         "completed": completed,
+        "waiting": waiting,
         "upcoming": sorted(upcoming, key=lambda item: item[2])[:6],
         "plan": plan,
         "budgets": BUDGETS,
