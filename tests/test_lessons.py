@@ -224,8 +224,19 @@ def test_archived_lesson_is_gone_for_learners(client, login, instructor, learner
     db.session.commit()
     enrol(learner, course)
     login(learner)
-    assert client.get(url(course, lessons_of(course)[1])).status_code == 404
     assert "Lesson 1.2" not in client.get(url(course)).get_data(as_text=True)
+    # A bookmark or an old tab: the learner is told it was taken out and taken to the course, not sent to a
+    # "never existed" 404 page (it was a 404 before, as for a stranger).
+    archived = lessons_of(course)[1]
+    response = client.get(url(course, archived))
+    assert response.status_code == 302 and response.location.endswith(url(course))
+    told = "“Lesson 1.2” has been taken out of this course."
+    assert told in client.get(response.location).get_data(as_text=True)
+    response = client.post(url(course, archived) + "/done", headers={"Accept": "application/json"})
+    assert response.status_code == 404 and told in response.get_json()["message"]
+    response = client.post(url(course, archived) + "/done")
+    assert response.status_code == 302 and response.location.endswith(url(course))
+    assert db.session.query(LessonProgress).count() == 0
 
 
 def test_mark_done_without_js_redirects_to_next_lesson(client, login, instructor, learner):

@@ -6,7 +6,7 @@ reachable through this URL), then checks access before it does anything.
 
 from functools import cache
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
@@ -109,7 +109,13 @@ def _outline_and_state(course, lesson, access):
     state = outline.state_of(lesson.id)
     if state is None:  # archived lesson or module: gone for learners, still readable by staff
         if not access.is_staff:
-            abort(404)
+            # An enrolled learner came from a bookmark or a tab opened before the studio archived it: say so and
+            # take them on to the course, rather than a "never existed" 404 page.
+            message = f"“{lesson.title}” has been taken out of this course. Here is where you are now."
+            if _wants_json():
+                abort(make_response(jsonify({"ok": False, "message": message}), 404))
+            flash(message, "info")
+            abort(redirect(url_for("lessons.course_home", slug=course.slug)))
         state = LessonState(lesson=lesson, status="not_started", reason="This lesson is archived.")
     return outline, state
 
