@@ -253,3 +253,16 @@ def test_turning_mail_off_settles_what_waited_for_a_digest(app, world, runner, o
     runner.invoke(args=["send-digests", "weekly"])
     mails = [m for m in outbox() if m["To"] == world.maya.email]
     assert len(mails) == 1 and "1 update" in mails[0]["Subject"]
+
+
+def test_an_answer_accepted_again_does_not_tell_its_author_twice(world, client, use, outbox):
+    """Accept, unmark, accept another, accept the first again: each answer's author hears of it once."""
+    thread = world.thread(kind="question")
+    tom_answer = world.reply(thread, world.tom)
+    ivo_answer = world.reply(thread, world.instructor, body="Or ask for a deposit.")
+    use(world.maya)
+    for post in (tom_answer, tom_answer, ivo_answer, tom_answer, ivo_answer):
+        client.post(world.post_url(thread, post, "accept"))
+    for author in (world.tom, world.instructor):
+        assert [n.kind for n in _notes(author)].count("accepted") == 1, author.email
+    assert len([m for m in outbox() if m["To"] == world.tom.email and "accepted answer" in m.get_content()]) == 1

@@ -94,10 +94,19 @@ def mentioned_in_edit(course, thread, post, author, users):
 
 
 def answer_accepted(course, thread, post, actor):
+    """Tell the answer's author, once per answer: an asker who unmarks it and accepts it again (or goes back to it
+    from another answer) must not call them again each time."""
     if post.author_id is None or post.author_id == actor.id:
         return
+    url = post_url(course, post)
+    told = db.session.scalar(
+        select(Notification.id).where(Notification.user_id == post.author_id, Notification.url == url,
+                                      Notification.kind == "accepted").limit(1)
+    )  # fmt: skip
+    if told is not None:
+        return
     message = f"Your answer in “{thread.title}” was marked as the accepted answer"
-    _send(course, {post.author_id: "accepted"}, lambda *_: message, post_url(course, post))
+    _send(course, {post.author_id: "accepted"}, lambda *_: message, url)
 
 
 def post_reported(course, thread, post, reporter):
