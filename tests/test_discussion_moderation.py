@@ -294,3 +294,18 @@ def test_staff_can_replace_an_abusive_thread_title(world, client, use):
     note = db.session.scalar(select(Notification).where(Notification.user_id == world.maya.id,
                                                         Notification.kind == "moderation"))  # fmt: skip
     assert "Dealing with a client dispute" in note.message and "Names a peer" in note.message
+
+
+def test_the_author_cannot_put_back_a_title_staff_replaced(world, client, use):
+    """Staff renamed an abusive title: editing the opening post keeps the staff's title (the body still edits)."""
+    thread = world.thread(title="Tom is a fraud")
+    first = db.session.get(Post, thread.first_post_id)
+    use(world.instructor)
+    client.post(world.thread_url(thread, "/rename"), data={"title": "A client dispute", "reason": "Names a peer"})
+    use(world.maya)
+    form = client.get(world.post_url(thread, first, "edit")).get_data(as_text=True)
+    assert 'name="title"' not in form and "A moderator renamed this thread" in form
+    client.post(world.post_url(thread, first, "edit"), data={"title": "Tom is a fraud", "body": "Edited"})
+    db.session.refresh(thread)
+    db.session.refresh(first)
+    assert thread.title == "A client dispute" and first.body_md == "Edited"

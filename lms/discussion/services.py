@@ -14,6 +14,7 @@ from lms.database import upsert, utcnow
 from lms.discussion import events
 from lms.discussion.people import addressed, find_mentioned_members, link_mentions
 from lms.extensions import db
+from lms.models import AuditEntry
 from lms.models.discussion import BoardFollow, Post, PostVote, Thread, ThreadFollow, ThreadRead
 from lms.throttle import is_throttled, record_hit
 
@@ -115,6 +116,15 @@ def edit_post(course, thread, post, editor, *, body, title=None):
     db.session.flush()
     events.mentioned_in_edit(course, thread, post, editor, new_mentions)
     return post
+
+
+def renamed_by_moderator(thread):
+    """Whether staff replaced the thread's title (lms.discussion.moderation.rename_thread, which audits it): its
+    author then no longer changes it, or an edit of the opening post would put the old title back."""
+    return db.session.scalar(
+        select(AuditEntry.id).where(AuditEntry.action == "discussion.rename", AuditEntry.target_type == "thread",
+                                    AuditEntry.target_id == thread.id).limit(1)
+    ) is not None  # fmt: skip
 
 
 def delete_post(thread, post):

@@ -240,18 +240,20 @@ def edit_post(slug, thread_id, post_id):
         # Its author still sees it, but an edit (of the thread's title, above all) would reach everyone.
         abort(403, "A moderator hid this post, so it can no longer be edited. You can still delete it.")
     is_opening = post.id == thread.first_post_id
+    title_renamed = is_opening and not viewer.is_staff and services.renamed_by_moderator(thread)
+    edits_title = is_opening and not title_renamed
     form = EditPostForm(data={"title": thread.title, "body": post.body_md} if request.method == "GET" else None)
-    if is_opening and request.method == "POST" and not form.title.data:
+    if edits_title and request.method == "POST" and not form.title.data:
         form.title.errors = ["Please give your thread a title."]
     elif form.validate_on_submit():
         services.edit_post(course, thread, post, current_user, body=form.body.data,
-                           title=form.title.data if is_opening else None)  # fmt: skip
+                           title=form.title.data if edits_title else None)  # fmt: skip
         db.session.commit()
         flash("Your changes are saved.", "success")
         return redirect(post_anchor_url(course, thread, post))
     status = 400 if request.method == "POST" else 200
     return render_template("discussion/edit_post.html", course=course, thread=thread, post=post, form=form,
-                           is_opening=is_opening), status  # fmt: skip
+                           edits_title=edits_title, title_renamed=title_renamed), status  # fmt: skip
 
 
 @bp.post("/courses/<slug>/discussion/threads/<int:thread_id>/posts/<int:post_id>/delete")
