@@ -266,3 +266,28 @@ def test_an_answer_accepted_again_does_not_tell_its_author_twice(world, client, 
     for author in (world.tom, world.instructor):
         assert [n.kind for n in _notes(author)].count("accepted") == 1, author.email
     assert len([m for m in outbox() if m["To"] == world.tom.email and "accepted answer" in m.get_content()]) == 1
+
+
+def test_a_block_keeps_the_blocked_persons_posts_out_of_the_blockers_notifications(world, make_user):
+    """Blocking hides two people from each other: followers of a thread or of the board hear nothing of the posts
+    of someone they blocked, or who blocked them, as a mention of them already told them nothing. Course staff
+    still hear of every post they follow: a block does not hide a learner from the moderators."""
+    from lms.discussion import services
+    from lms.peers import directory
+    from tests.factories import enrol
+
+    priya = make_user("priya@example.com", "Priya Raman")
+    enrol(priya, world.course)
+    thread = world.thread(world.maya, title="Rates for juniors")
+    for follower in (priya, world.instructor):
+        services.set_board_follow(world.course, follower, True)
+    directory.block(world.maya, world.tom, world.course)
+    directory.block(world.tom, priya, world.course)
+    directory.block(world.tom, world.instructor, world.course)
+    db.session.commit()
+    world.reply(thread, world.tom, body="My rate is low.")
+    world.thread(world.tom, title="Another thread of Tom's")
+    assert _notes(world.maya) == [] and _notes(priya) == []
+    assert [n.kind for n in _notes(world.instructor)] == ["reply", "new_thread"]
+    world.reply(thread, world.admin, body="Thanks both.")
+    assert [n.kind for n in _notes(world.maya)] == ["reply"] and [n.kind for n in _notes(priya)] == ["reply"]

@@ -38,17 +38,22 @@ def _send(course, recipients, make_message, url):
         notify(user, kind, message, url, email_subject=f"Sparetime · {course.title}: {shortened(message, 60)}")
 
 
+def _blocked_with(author, ids):
+    """Those of `ids` with a block either way with `author` (one query)."""
+    ids = list(ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(
+        select(Block.blocked_id).where(Block.blocker_id == author.id, Block.blocked_id.in_(ids))
+        .union(select(Block.blocker_id).where(Block.blocked_id == author.id, Block.blocker_id.in_(ids)))
+    ))  # fmt: skip
+
+
 def _not_blocked(author, users):
     """Those of `users` with no block either way with `author`: a mention is a direct call, and blocking someone
     hides the two of you from each other (lms/peers/directory.py)."""
     users = list(users)
-    ids = [user.id for user in users]
-    if not ids:
-        return users
-    blocked = set(db.session.scalars(
-        select(Block.blocked_id).where(Block.blocker_id == author.id, Block.blocked_id.in_(ids))
-        .union(select(Block.blocker_id).where(Block.blocked_id == author.id, Block.blocker_id.in_(ids)))
-    ))  # fmt: skip
+    blocked = _blocked_with(author, [user.id for user in users])
     return [user for user in users if user.id not in blocked]
 
 
@@ -62,6 +67,11 @@ def post_created(course, thread, post, author, *, mentioned, new_thread):
     for user_id in db.session.scalars(followers.union(board)):
         recipients.setdefault(user_id, "new_thread" if new_thread else "reply")
     recipients.pop(author.id, None)
+    # Nor do followers hear of the posts of someone they blocked (or who blocked them); the course's staff do,
+    # so that a learner cannot keep their posts from the moderators by blocking them.
+    if recipients:
+        for user_id in _blocked_with(author, set(recipients) - staff_ids(course)):
+            del recipients[user_id]
 
     def message(recipient_id, kind, staff):
         who = _label_for(recipient_id, staff, author, post.anonymous)
