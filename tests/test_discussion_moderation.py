@@ -309,3 +309,17 @@ def test_the_author_cannot_put_back_a_title_staff_replaced(world, client, use):
     db.session.refresh(thread)
     db.session.refresh(first)
     assert thread.title == "A client dispute" and first.body_md == "Edited"
+
+
+def test_the_report_queue_says_when_the_reported_author_posted_anonymously(world, client, use):
+    """Staff see who wrote it, as on the thread page, and also that peers do not: a moderator answering the report
+    in the thread must not name them by mistake."""
+    thread = world.thread()
+    anonymous = world.reply(thread, body="Rude words", anonymous=True)
+    named = world.reply(thread, body="More rude words")
+    use(world.maya)
+    for post in (anonymous, named):
+        client.post(world.post_url(thread, post, "report"), data={"reason": "Insulting a peer"})
+    use(world.instructor)
+    queue = client.get(world.url("reports")).get_data(as_text=True)
+    assert queue.count("Tom Okafor") == 2 and queue.count("anonymous to peers") == 1
