@@ -291,3 +291,16 @@ def test_a_block_keeps_the_blocked_persons_posts_out_of_the_blockers_notificatio
     assert [n.kind for n in _notes(world.instructor)] == ["reply", "new_thread"]
     world.reply(thread, world.admin, body="Thanks both.")
     assert [n.kind for n in _notes(world.maya)] == ["reply"] and [n.kind for n in _notes(priya)] == ["reply"]
+
+
+def test_unfollowing_a_thread_while_following_the_board_says_replies_still_come(world, client, use):
+    thread = world.thread(world.tom)
+    use(world.maya)
+    client.post(world.url("follow"))
+    client.post(world.thread_url(thread, "/follow"))  # follows
+    page = client.post(world.thread_url(thread, "/follow"), follow_redirects=True).get_data(as_text=True)
+    assert "You no longer follow this thread" in page and "you still follow the whole board" in page
+    client.post(world.url("follow"))  # unfollows the board
+    client.post(world.thread_url(thread, "/follow"))
+    page = client.post(world.thread_url(thread, "/follow"), follow_redirects=True).get_data(as_text=True)
+    assert "You no longer follow this thread." in page and "whole board" not in page

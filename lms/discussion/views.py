@@ -216,7 +216,11 @@ def follow_thread(slug, thread_id):
         abort(400)
     if services.is_following(thread, current_user):
         services.unfollow_thread(thread, current_user)
-        flash("You no longer follow this thread.", "success")
+        if services.is_following_board(course, current_user):  # which tells them of every post, this one's too
+            flash("You no longer follow this thread, but you still follow the whole board, so you will still hear "
+                  "about its replies. Unfollow the board to stop.", "success")  # fmt: skip
+        else:
+            flash("You no longer follow this thread.", "success")
     else:
         services.follow_thread(thread, current_user)
         flash("You will be notified about new replies.", "success")
