@@ -734,3 +734,33 @@ def test_a_people_page_past_the_end_says_so_and_links_to_the_last_page(world, cl
     assert "There is no page 5: 1 visible learner fits on 1 page." in page
     assert f'href="/courses/{course.slug}/people?page=1' in page and "Go to the last page" in page
     assert "Nobody has made their profile visible" not in page
+
+
+def test_an_edited_instructor_reply_tells_the_reviewer_once(world, client, login):
+    """A typo fixed in a reply is no news; a reply to a review its author since rewrote is."""
+    course, a = world["course"], world["a"]
+    db.session.add(LessonProgress(user_id=a.id, lesson_id=lessons_of(course)[0].id, course_id=course.id,
+                                  completed_at=utcnow()))  # fmt: skip
+    db.session.commit()
+    login(a)
+    client.post(f"/courses/{course.slug}/reviews/mine", data={"rating": "4", "text": "Useful."})
+    review = feedback.own_course_review(course, a)
+    review.created_at = review.updated_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+
+    def replies_told():
+        return db.session.scalar(select(func.count(Notification.id)).where(
+            Notification.user_id == a.id, Notification.kind == "course_review_reply"))  # fmt: skip
+
+    client.post("/auth/logout")
+    login(world["owner"])
+    client.post(f"/courses/{course.slug}/reviews/{review.id}/reply", data={"reply": "Thanks, Lea!"})
+    client.post(f"/courses/{course.slug}/reviews/{review.id}/reply", data={"reply": "Thanks, Lea! (typo)"})
+    assert replies_told() == 1
+    client.post("/auth/logout")
+    login(a)
+    client.post(f"/courses/{course.slug}/reviews/mine", data={"rating": "5", "text": "Useful, and it stuck."})
+    client.post("/auth/logout")
+    login(world["owner"])
+    client.post(f"/courses/{course.slug}/reviews/{review.id}/reply", data={"reply": "Glad it stuck!"})
+    assert replies_told() == 2

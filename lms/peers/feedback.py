@@ -81,10 +81,14 @@ def save_course_review(course, user, rating, text):
 
 
 def reply_to_course_review(review, staff, text):
+    """Publish, change or remove the staff's reply. Its author hears of a new reply, or of one to the review as
+    it now reads (they rewrote it since the last reply); not of every edit of the same reply."""
+    answered_this_version = (review.instructor_reply and review.replied_at is not None
+                             and review.replied_at >= review.updated_at)  # fmt: skip
     review.instructor_reply = text
     review.replied_at = utcnow() if text else None
     review.replied_by_id = staff.id if text else None
-    if text:
+    if text and not answered_this_version:
         course = db.session.get(Course, review.course_id)
         notify(review.user, "course_review_reply", f"An instructor replied to your review of {course.title}.",
                path_for("peers.course_reviews", slug=course.slug))  # fmt: skip
