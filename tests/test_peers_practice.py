@@ -336,3 +336,33 @@ def test_responses_of_learners_who_left_are_not_handed_out_or_sent_to_staff(app,
 def make_user_enrolled(make_user, course):
     [person] = learners(make_user, course, 1, prefix="latecomer")
     return person
+
+
+@pytest.mark.parametrize("blocker", ["author", "reviewer"])
+def test_a_block_takes_back_a_review_slot_already_handed_between_the_two(app, make_user, client, login, blocker):
+    """Blocking promises that the two are not handed each other's practice responses: a slot handed out before
+    the block is given back (its place goes to another peer), and the reviewer can no longer open or send it."""
+    from lms.peers import directory
+
+    owner = make_user(role="instructor")
+    course, lesson, assignment = course_with_assignment(owner, required=1)
+    author, reviewer, other = learners(make_user, course, 3)
+    submit(author, assignment)
+    submit(reviewer, assignment)
+    slot = services.allocate_review(reviewer, assignment)
+    db.session.commit()
+    assert slot.submission.user_id == author.id
+    if blocker == "author":
+        directory.block(author, reviewer, course)
+    else:
+        directory.block(reviewer, author, course)
+    db.session.commit()
+    login(reviewer)
+    page = client.get(f"/courses/{course.slug}/practice/slots/{slot.id}", follow_redirects=True)
+    assert f"My answer, by {author.display_name}." not in page.get_data(as_text=True)
+    client.post(f"/courses/{course.slug}/practice/slots/{slot.id}",
+                data={f"criterion_{c.id}": "3" for c in assignment.criteria} | {"comment": "A long enough review."})
+    assert db.session.scalar(select(func.count(Review.id))) == 0
+    assert services.open_slot(reviewer, assignment) is None
+    taken = services.allocate_review(other, assignment)
+    assert taken is not None and taken.submission.user_id == author.id, "the place went back to the response"

@@ -84,6 +84,36 @@ def release_expired_slots(assignment_id, now=None):
     return len(expired)
 
 
+def slot_blocked(slot):
+    """Whether the reviewer and the response's author blocked one another since the slot was handed out."""
+    author_id = select(Submission.user_id).where(Submission.id == slot.submission_id).scalar_subquery()
+    return db.session.scalar(select(_blocked_either_way(slot.reviewer_id, author_id))) is True
+
+
+def release_slots_between(user_id, other_id, now=None):
+    """A block between the two: the unfinished review slots either holds on the other's responses go back, so
+    their places go to other peers (blocked people are never handed each other's responses)."""
+    now = now or utcnow()
+    slots = db.session.execute(
+        select(ReviewAssignment.id, ReviewAssignment.submission_id)
+        .join(Submission, Submission.id == ReviewAssignment.submission_id)
+        .where(ReviewAssignment.completed_at.is_(None), ReviewAssignment.released_at.is_(None),
+               or_((ReviewAssignment.reviewer_id == user_id) & (Submission.user_id == other_id),
+                   (ReviewAssignment.reviewer_id == other_id) & (Submission.user_id == user_id)))
+    ).all()  # fmt: skip
+    for slot_id, submission_id in slots:
+        released = db.session.execute(
+            update(ReviewAssignment)
+            .where(ReviewAssignment.id == slot_id, ReviewAssignment.released_at.is_(None),
+                   ReviewAssignment.completed_at.is_(None))  # fmt: skip
+            .values(released_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if released.rowcount == 1:
+            _change_claims(submission_id, -1)
+    return len(slots)
+
+
 def _change_claims(submission_id, delta):
     db.session.execute(
         update(Submission)

@@ -24,6 +24,7 @@ from lms.models import (
     User,
 )
 from lms.notify import audit, notify
+from lms.peers.allocation import release_slots_between
 from lms.permissions import can_take_course
 from lms.progress.services import available_lessons_clause
 
@@ -233,7 +234,9 @@ def block(blocker, other, course=None):
         raise DirectoryError("You cannot block yourself.")
     if db.session.get(Block, (blocker.id, other.id)) is None:
         db.session.add(Block(blocker_id=blocker.id, blocked_id=other.id))
-    # A block also ends any connection or request between the two.
+    # A block also ends any connection or request between the two, and gives back the review slots either holds
+    # on the other's practice responses.
+    release_slots_between(blocker.id, other.id)
     connection = connection_between(blocker.id, other.id)
     if connection is not None:
         db.session.delete(connection)

@@ -33,6 +33,7 @@ from lms.peers.allocation import (  # noqa: F401  (allocation is part of this mo
     author_is_active_learner,
     open_slot,
     release_expired_slots,
+    slot_blocked,
 )
 from lms.permissions import can_take_course, is_course_staff
 
@@ -122,6 +123,9 @@ def _validate_scores(assignment, scores):
         raise PeerError("Score every criterion from 1 to 4.")
 
 
+BLOCKED_SLOT = "This response is no longer yours to review. Ask for another one."
+
+
 def submit_review(slot, reviewer, scores, comment_md, now=None):
     """Finish a review slot. A late reviewer whose slot expired still gets in if a place is free."""
     now = now or utcnow()
@@ -130,6 +134,8 @@ def submit_review(slot, reviewer, scores, comment_md, now=None):
     _validate_scores(assignment, scores)
     if slot.reviewer_id != reviewer.id or slot.completed_at is not None:
         raise PeerError("You have already reviewed this response.")
+    if slot_blocked(slot):
+        raise PeerError(BLOCKED_SLOT)
     finished = db.session.execute(
         update(ReviewAssignment)
         .where(ReviewAssignment.id == slot.id, ReviewAssignment.completed_at.is_(None),

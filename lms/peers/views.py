@@ -110,6 +110,9 @@ def write_review(slug, slot_id):
     if slot.completed_at is not None:
         flash("You already reviewed this response. Thank you!", "info")
         return redirect(url_for("peers.practice", slug=slug, lesson_id=lesson.id))
+    if services.slot_blocked(slot):  # a block between the two since it was handed out
+        flash(services.BLOCKED_SLOT, "info")
+        return redirect(url_for("peers.practice", slug=slug, lesson_id=lesson.id))
     form = review_form_for(assignment)
     if form.validate_on_submit():
         try:
