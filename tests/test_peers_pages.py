@@ -764,3 +764,16 @@ def test_an_edited_instructor_reply_tells_the_reviewer_once(world, client, login
     login(world["owner"])
     client.post(f"/courses/{course.slug}/reviews/{review.id}/reply", data={"reply": "Glad it stuck!"})
     assert replies_told() == 2
+
+
+def test_saving_a_wish_unchanged_says_nobody_was_told(world, client, login):
+    a, owner = world["a"], world["owner"]
+    wish = feedback.propose_wish(a, "Handling scope creep", "Agencies keep adding pages.")
+    db.session.commit()
+    login(owner)
+    page = client.post(f"/wishes/{wish.id}/status", data={"status": "planned"}, follow_redirects=True)
+    assert "Wish updated; its voters have been told." in page.get_data(as_text=True)
+    page = client.post(f"/wishes/{wish.id}/status", data={"status": "planned"}, follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert "voters have been told" not in text and "already planned" in text
+    assert db.session.scalar(select(func.count(Notification.id)).where(Notification.kind == "course_wish")) == 1

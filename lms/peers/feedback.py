@@ -268,6 +268,10 @@ def publishable_courses():
     ).all()
 
 
+class WishUnchanged(FeedbackError):
+    """The wish already has the status (and course) chosen: nothing to save, nobody to tell."""
+
+
 def update_wish(wish, instructor, status, course_id=None):
     """Mark a wish planned, or available as a published course; every voter (and the author) is told."""
     course = None
@@ -276,7 +280,8 @@ def update_wish(wish, instructor, status, course_id=None):
         if course is None or course.status != "published":
             raise FeedbackError("Choose the published course that answers this wish.")
     if status == wish.status and (course is None or course.id == wish.course_id):
-        return wish
+        raise WishUnchanged(f'"{wish.title}" is already {"planned" if status == "planned" else "available"}: '
+                            "its voters were told then, and nobody is told again.")  # fmt: skip
     wish.status = status
     wish.course_id = course.id if course else None
     if status == "planned":

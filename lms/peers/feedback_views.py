@@ -158,6 +158,8 @@ def update_wish(wish_id):
     if form.validate_on_submit():
         try:
             feedback.update_wish(wish, current_user, form.status.data, form.course_id.data or None)
+        except feedback.WishUnchanged as unchanged:
+            flash(str(unchanged), "info")
         except feedback.FeedbackError as error:
             db.session.rollback()
             flash(str(error), "error")
