@@ -417,3 +417,22 @@ def test_thread_titles_lose_direction_controls_when_written_edited_or_renamed(wo
     client.post(world.thread_url(thread, "/rename"), data={"title": "Deposits \u202dup front", "reason": "Clearer"})
     db.session.refresh(thread)
     assert thread.title == "Deposits up front"
+
+
+def test_a_hidden_post_cannot_be_quoted_back_into_view(world, client, use):
+    """Its author and staff can still read a hidden post, but quoting it would republish what a moderator took
+    down: no Quote button on it, and the quote link gives an empty reply box."""
+    from lms.discussion import moderation
+
+    thread = world.thread()
+    post = world.reply(thread, world.tom, body="Name and shame: client X")
+    moderation.hide_post(world.course, thread, post, world.instructor, "Names a client")
+    db.session.commit()
+    quote_link = f"/reply?quote={post.id}"
+    for reader in (world.tom, world.instructor):
+        use(reader)
+        assert quote_link not in client.get(world.thread_url(thread)).get_data(as_text=True), reader.email
+        form = client.get(world.thread_url(thread, quote_link)).get_data(as_text=True)
+        assert "Name and shame" not in form, reader.email
+        client.post(world.thread_url(thread, "/reply"), data={"body": "Noted.", "quoted_post_id": str(post.id)})
+    assert db.session.scalars(select(Post.quoted_post_id).where(Post.body_md == "Noted.")).all() == [None, None]

@@ -172,7 +172,9 @@ def reply(slug, thread_id):
     quoted_id = query_int("quote") if request.method == "GET" else whole_number(form.quoted_post_id.data)
     if quoted_id:
         quoted = load_post(course, thread, quoted_id)
-        if quoted.deleted_at or (quoted.hidden_at and not viewer.is_staff and quoted.author_id != viewer.user_id):
+        # Not a hidden post either, not even for its author or staff (who can read it): quoting it would put
+        # what a moderator took down back in front of everyone.
+        if quoted.deleted_at or quoted.hidden_at:
             quoted = None
     if request.method == "GET":
         # Anonymous authors reply anonymously by default, as on the thread page, also when quoting themselves.
