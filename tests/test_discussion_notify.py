@@ -255,6 +255,28 @@ def test_turning_mail_off_settles_what_waited_for_a_digest(app, world, runner, o
     assert len(mails) == 1 and "1 update" in mails[0]["Subject"]
 
 
+def test_leaving_the_digest_for_immediate_mail_settles_what_waited(app, world, runner, outbox, client, use):
+    """Maya switched from the daily digest to immediate e-mails: what waited for the digest was never sent, and
+    came back in a digest months later when she chose one again. It is settled at the switch (it stays in the
+    app); from daily to weekly, what waits goes into the weekly digest."""
+    world.maya.email_preference = "daily"
+    db.session.commit()
+    thread = world.thread(author=world.maya)
+    world.reply(thread, world.tom, body="Came while Maya was on a daily digest")
+    use(world.maya)
+    profile = {"display_name": world.maya.display_name, "timezone": "UTC", "weekly_goal_minutes": "60"}
+    assert client.post("/auth/profile", data={**profile, "email_preference": "weekly"}).status_code == 302
+    runner.invoke(args=["send-digests", "weekly"])
+    assert [m["Subject"] for m in outbox() if m["To"] == world.maya.email] == ["Sparetime weekly digest: 1 update"]
+    world.reply(thread, world.tom, body="Waited for the next weekly digest")
+    assert client.post("/auth/profile", data={**profile, "email_preference": "immediately"}).status_code == 302
+    assert client.post("/auth/profile", data={**profile, "email_preference": "daily"}).status_code == 302
+    world.reply(thread, world.tom, body="New, after she chose the daily digest again")
+    runner.invoke(args=["send-digests", "daily"])
+    mails = [m for m in outbox() if m["To"] == world.maya.email]
+    assert [m["Subject"] for m in mails] == ["Sparetime weekly digest: 1 update", "Sparetime daily digest: 1 update"]
+
+
 def test_an_answer_accepted_again_does_not_tell_its_author_twice(world, client, use, outbox):
     """Accept, unmark, accept another, accept the first again: each answer's author hears of it once."""
     thread = world.thread(kind="question")

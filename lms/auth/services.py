@@ -201,9 +201,11 @@ def reactivate(user):
 
 
 def set_email_preference(user, preference):
-    """Turning e-mail off settles what still waited for a digest, as notifications made while it is off are (see
-    lms.notify.notify): a digest chosen later must not mail what came before it."""
-    if preference == "never" and user.email_preference != "never":
+    """Leaving the digests settles what still waited for one. Turned off, e-mail stays silent about it, as about
+    notifications made while it is off (see lms.notify.notify); switched to "immediately", no digest comes for it
+    any more, and a digest chosen later must not mail what came before it. Both stay listed in the app. Between
+    daily and weekly, what waits goes into the new digest."""
+    if preference in ("never", "immediately") and user.email_preference in ("daily", "weekly"):
         db.session.execute(
             update(Notification)
             .where(Notification.user_id == user.id, Notification.emailed_at.is_(None))
