@@ -1,6 +1,6 @@
 """The catalog: cards, full-text search, filters, sorting, pagination, the course page and query counts."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -228,6 +228,21 @@ def test_course_page_shows_syllabus_instructor_and_outcomes(client, owner):
     assert "Free preview" in html
     assert "Ivo Instructor" in html and "Coach for freelancers" in html
     assert f'href="/auth/people/{owner.id}"' in html
+
+
+def test_course_page_gives_an_enrolled_learner_their_own_drip_dates(client, login, make_user, owner):
+    """Visitors read "Opens 7 days after you enrol"; a learner who enrolled already gets the date, as on the
+    course home, in their own time zone."""
+    course = make_course(owner, "Feedback", modules=((5,), (15,)))
+    course.modules[1].drip_days = 7
+    learner = make_user(timezone="Pacific/Auckland")
+    enrolment = enrol(learner, course)
+    enrolment.enrolled_at = datetime(2026, 11, 2, 20, 0)  # 3 Nov, 09:00 in Auckland
+    db.session.commit()
+    assert "Opens 7 days after you enrol." in client.get("/courses/feedback").text
+    login(learner)
+    html = client.get("/courses/feedback").text
+    assert "Opens for you on 10 Nov 2026." in html and "after you enrol" not in html
 
 
 def test_course_page_fixed_date_and_prerequisite(client, owner):

@@ -3,8 +3,10 @@ or catalog served from the cache is the page the templates would render now, aft
 every kind of reader, and no reader receives another reader's CSRF token."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import User
@@ -303,8 +305,17 @@ def test_every_change_to_a_course_or_a_learners_place_in_it_reaches_the_catalog(
     assert "Giving feedback" in page and "leadership" in page and "Olga P." in page and other.title in page
 
 
+def enrolled_earlier(learner, course, days):
+    from lms.models import Enrolment
+
+    enrolment = db.session.scalar(select(Enrolment).filter_by(user_id=learner.id, course_id=course.id))
+    enrolment.enrolled_at -= timedelta(days=days)
+    db.session.commit()
+
+
 def test_every_change_to_the_syllabus_reaches_the_course_page(app, make_user, login):
-    """The course page's syllabus is the same for every visitor of a course."""
+    """The course page's syllabus is the same for every visitor of a course, but for an enrolled learner's own
+    drip dates."""
     from lms.models import Lesson
     from tests.factories import enrol, lessons_of, make_course
 
@@ -334,6 +345,7 @@ def test_every_change_to_the_syllabus_reaches_the_course_page(app, make_user, lo
         lambda: edit_module(first.module_id, requires_previous=True),
         new_lesson,
         lambda: edit_lesson(second, archived_at=db.func.now()),
+        lambda: enrolled_earlier(learner, course, days=2),  # the learner's drip dates move with it
     ]
     for change in changes:
         change()
