@@ -1,6 +1,9 @@
 """Friendly error pages inside the layout; no traceback ever reaches a user."""
 
-from flask import g, render_template, request
+from urllib.parse import urlsplit
+
+from flask import g, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -21,11 +24,67 @@ MESSAGES = {
 }
 
 
-def render_error(code, message=None):
+def render_error(code, message=None, **context):
     title, default = MESSAGES.get(code, MESSAGES[500])
     if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
         return {"error": title, "message": message or default}, code
-    return render_template("errors/error.html", code=code, title=title, message=message or default), code
+    return render_template("errors/error.html", code=code, title=title, message=message or default, **context), code
+
+
+# Fields never shown back: the token itself, secrets, and where to go next.
+_NOT_TYPED = ("csrf_token", "next")
+
+
+def typed_text():
+    """(label, value) of the texts a refused form carried, so a sender can copy them before trying again.
+
+    Which fields a person wrote is not known here; a value with a space in it, or a long one, is text (titles,
+    posts, reasons), while choices and ids are single short words and stay out."""
+    kept = []
+    for name, value in request.form.items(multi=True):
+        if name in _NOT_TYPED or "password" in name or "token" in name or not value.strip():
+            continue
+        if any(ch.isspace() for ch in value.strip()) or len(value) > 24:
+            kept.append((name.replace("_", " ").capitalize(), value))
+    return kept
+
+
+def form_page():
+    """The page the refused form was on: the same-site page that sent it, else this address when it has one."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    if request.url_rule is not None and "GET" in request.url_rule.methods:
+        return request.full_path.rstrip("?")
+    return None
+
+
+# Forms a visitor sends: nobody was logged out from them.
+_VISITOR_FORMS = {"auth.login", "auth.register", "auth.confirm_registration", "auth.reset_request",
+                  "auth.reset_password"}  # fmt: skip
+
+
+def _csrf_refused():
+    """A form whose token no longer matches the session: most often the sender logged out or in (in another tab,
+    or the session ended) after opening it. Say so, offer the way back, and give back what they wrote: going
+    back and sending again would only be refused again, and reloading loses the text."""
+    page = form_page()
+    # Only a form from one of our own pages gets its text back: another site's form would put its words on ours.
+    origin = urlsplit(request.headers.get("Origin") or "")
+    own_form = (request.headers.get("Sec-Fetch-Site", "same-origin") == "same-origin"
+                and (not origin.netloc or origin.netloc == request.host))  # fmt: skip
+    if current_user.is_authenticated:
+        message = ("This form was opened before you last logged in or out (perhaps in another tab), or it came "
+                   "from another site, so nothing was saved. Open the page again and send it from there.")
+        action = (page, "Open the page again") if page else None
+    elif request.endpoint in _VISITOR_FORMS:
+        message = "Your form expired or was sent from elsewhere, so nothing was saved. Open the page again."
+        action = (page, "Open the page again") if page else None
+    else:
+        message = ("Your form expired: you were logged out before this form was sent (in another tab, or your "
+                   "session ended), so nothing was saved. Log in again and send it from the page once more.")
+        action = (url_for("auth.login", next=page) if page else url_for("auth.login"), "Log in again")
+    return render_error(400, message, kept=typed_text() if own_form else [], action=action)
 
 
 def init_app(app):
@@ -43,7 +102,7 @@ def init_app(app):
 
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error):
-        return render_error(400, "Your form expired or was sent from elsewhere. Please reload the page and try again.")
+        return _csrf_refused()
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

@@ -1,6 +1,7 @@
 """App-wide behaviour: health check, error pages, CSRF, roles, security headers, CLI, config."""
 
 import os
+import re
 import stat
 
 import pytest
@@ -10,6 +11,7 @@ from lms import create_app
 from lms.extensions import db
 from lms.models import AuditEntry, Enrolment, User
 from tests.conftest import PASSWORD, make_app
+from tests.factories import enrol, make_course
 
 
 def test_healthz_ok(client):
@@ -60,6 +62,56 @@ def test_csrf_rejects_forms_without_token(client, make_user, app_config):
     assert "form expired" in response.get_data(as_text=True)
     page = client.get("/auth/login").get_data(as_text=True)
     assert 'name="csrf_token"' in page
+
+
+def _form_token(client, url):
+    html = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]*)"', html).group(1)
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_form_sent_after_logging_out_elsewhere_says_so_and_keeps_the_text(client, make_user, app_config):
+    learner = make_user(email="lena@example.com")
+    course = make_course(make_user(role="instructor"), "Client communication", slug="client-communication")
+    enrol(learner, course)
+    client.post("/auth/login", data={"email": learner.email, "password": PASSWORD,
+                                     "csrf_token": _form_token(client, "/auth/login")})  # fmt: skip
+    page = "/courses/client-communication/discussion/new"
+    token = _form_token(client, page)
+    client.post("/auth/logout", data={"csrf_token": token})  # in another tab
+    typed = "Three paragraphs <b>typed</b> with care\nand a second line 🙂"
+    response = client.post(page, data={"csrf_token": token, "title": "My question", "body": typed,
+                                       "kind": "discussion", "lesson_id": ""},
+                           headers={"Referer": f"http://localhost{page}"})  # fmt: skip
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "you were logged out before this form was sent" in html
+    assert f'href="/auth/login?next={page}"' in html.replace("%2F", "/")
+    assert html.count("Three paragraphs &lt;b&gt;typed&lt;/b&gt; with care\nand a second line 🙂") == 1
+    assert "My question" in html
+    assert token not in html
+    for elsewhere in ({"Origin": "https://elsewhere.example"}, {"Sec-Fetch-Site": "cross-site"}):
+        html = client.post(page, data={"csrf_token": token, "body": "Words from elsewhere"},
+                           headers=elsewhere).get_data(as_text=True)  # fmt: skip
+        assert "Words from elsewhere" not in html and "What you wrote" not in html
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_form_from_before_the_last_login_keeps_the_text(client, make_user, app_config):
+    learner = make_user(email="lena@example.com", name="Lena")
+    course = make_course(make_user(role="instructor"), "Client communication", slug="client-communication")
+    enrol(learner, course)
+    credentials = {"email": learner.email, "password": PASSWORD}
+    client.post("/auth/login", data={**credentials, "csrf_token": _form_token(client, "/auth/login")})
+    page = "/courses/client-communication/discussion/new"
+    token = _form_token(client, page)
+    client.post("/auth/logout", data={"csrf_token": token})  # in another tab, then back in
+    client.post("/auth/login", data={**credentials, "csrf_token": _form_token(client, "/auth/login")})
+    response = client.post(page, data={"csrf_token": token, "title": "My question", "body": "Long text"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "opened before you last logged in or out" in html
+    assert "Long text" in html and "Lena" in html  # still logged in
 
 
 def test_admin_pages_need_admin(client, make_user, login):
