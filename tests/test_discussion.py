@@ -25,6 +25,25 @@ def test_learner_starts_a_thread_and_it_shows_on_the_board(world, client, use):
     assert "Deposit before starting?" in board and "Maya Lindqvist" in board
 
 
+def test_sending_a_new_thread_or_reply_twice_posts_it_once(world, client, use):
+    """A double click on the button, or going back and sending the form again, sends the same form twice."""
+    use(world.maya)
+    form = {"title": "Deposit before starting?", "kind": "discussion", "lesson_id": "0", "body": "Do you?"}
+    first, second = client.post(world.url("new"), data=form), client.post(world.url("new"), data=form)
+    threads = db.session.scalars(select(Thread)).all()
+    assert len(threads) == 1
+    assert second.status_code == 302 and second.location == first.location
+    use(world.tom)
+    reply = world.thread_url(threads[0], "/reply")
+    first, second = client.post(reply, data={"body": "Always 30%."}), client.post(reply, data={"body": "Always 30%."})
+    assert second.location == first.location
+    db.session.refresh(threads[0])
+    assert threads[0].reply_count == 1
+    assert db.session.scalar(select(func.count(Post.id))) == 2
+    client.post(reply, data={"body": "Always 30%, I meant to add: half on delivery."})  # a different text is new
+    assert db.session.scalar(select(func.count(Post.id))) == 3
+
+
 def test_new_thread_form_prefills_the_lesson_and_rejects_bad_input(world, client, use):
     use(world.maya)
     page = client.get(world.url(f"new?lesson={world.lesson.id}")).get_data(as_text=True)

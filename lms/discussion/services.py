@@ -3,6 +3,7 @@
 No request or session access here; views pass the acting user and commit once.
 """
 
+from datetime import timedelta
 from functools import cache
 
 from sqlalchemy import bindparam, delete, select, update
@@ -20,6 +21,8 @@ from lms.throttle import is_throttled, record_hit
 
 MAX_BODY = 20_000
 MAX_TITLE = 200
+# The same form sent again this soon (a double click, or back and send again) is the post already made.
+RESENT_WITHIN = timedelta(minutes=10)
 
 
 class DiscussionError(Exception):
@@ -48,9 +51,24 @@ def _count_post(user):
     record_hit("POSTING_LIMIT", user.id)
 
 
+def _just_posted(author, body, now, *conditions):
+    """The author's own post of exactly this text made moments ago (and not removed since), or None."""
+    return db.session.scalars(
+        select(Post)
+        .where(Post.author_id == author.id, Post.body_md == body, Post.created_at >= now - RESENT_WITHIN,
+               Post.deleted_at.is_(None), *conditions)
+        .order_by(Post.id.desc())
+        .limit(1)
+    ).first()  # fmt: skip
+
+
 def create_thread(course, author, *, title, body, kind="discussion", lesson=None, anonymous=False):
-    check_posting_rate(author)
     now = utcnow()
+    resent = _just_posted(author, body, now, Post.thread_id == Thread.id, Thread.first_post_id == Post.id,
+                          Thread.course_id == course.id, Thread.title == title.strip())  # fmt: skip
+    if resent is not None:
+        return db.session.get(Thread, resent.thread_id)
+    check_posting_rate(author)
     thread = Thread(
         course_id=course.id, lesson_id=lesson.id if lesson else None, author_id=author.id, title=title.strip(),
         kind=kind, anonymous=anonymous, created_at=now, last_activity_at=now,
@@ -74,9 +92,12 @@ def create_thread(course, author, *, title, body, kind="discussion", lesson=None
 def add_reply(course, thread, author, *, body, anonymous=False, quoted_post=None, author_is_staff=False):
     if thread.locked and not author_is_staff:
         raise DiscussionError(f"This thread is locked: {thread.lock_reason or 'no new replies'}.")
+    now = utcnow()
+    resent = _just_posted(author, body, now, Post.thread_id == thread.id, Post.id != thread.first_post_id)
+    if resent is not None:
+        return resent
     check_posting_rate(author)
     html, members = render_body(course, body)
-    now = utcnow()
     post = Post(
         thread_id=thread.id, author_id=author.id, body_md=body, body_html=html, anonymous=anonymous,
         quoted_post_id=quoted_post.id if quoted_post is not None else None, created_at=now,
