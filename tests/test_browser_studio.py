@@ -248,3 +248,33 @@ def test_the_lesson_editor_warns_before_unsaved_changes_are_lost(live_server, pa
         from lms.models import Lesson
 
         assert db.session.get(Lesson, lesson_id).title == "Say no kindly"
+
+
+def test_a_form_sent_twice_in_a_row_is_sent_once(live_server, page):
+    """A double click on a form's button sends it twice before the next page arrives (two new modules, two quiz
+    attempts): the browser sends it once. Back to the page, it can be sent again."""
+    app = live_server.app
+    instructor_with_a_course(app)
+    base = live_server.url
+    log_in_as_ines(page, base)
+    page.goto(f"{base}/studio/courses/saying-no/modules/new")
+    page.get_by_label("Title", exact=True).fill("Saying no by e-mail")
+    dropped = page.evaluate("""() => {
+        const form = document.querySelector("main form[method=post]");
+        const seen = [];
+        document.addEventListener("submit", (event) => seen.push(event.defaultPrevented));
+        form.requestSubmit();
+        form.requestSubmit();
+        return seen;
+    }""")
+    assert dropped == [False, True]
+    expect(page.get_by_text("Saying no by e-mail").first).to_be_visible()
+    with app.app_context():
+        from lms.models import Module
+
+        assert len(db.session.scalars(select(Module).where(Module.title == "Saying no by e-mail")).all()) == 1
+
+    page.go_back()  # the form is back as it was (the browser's page cache): it sends again
+    page.get_by_label("Title", exact=True).fill("Saying no on the phone")
+    page.get_by_role("button", name="Add module").click()
+    expect(page.get_by_text("Saying no on the phone").first).to_be_visible()

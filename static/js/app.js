@@ -32,6 +32,24 @@
     });
   });
 
+  // A second click on a button while its form is on its way would send the form again (two modules, two quiz
+  // attempts). Listening on the document, this runs after each form's own checks: a submit they stopped
+  // (Cancel on a question, a file too large) does not count as sent. Back on the page, it can be sent again.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || form.method !== "post") { return; }
+    if (form.hasAttribute("data-sending")) {
+      event.preventDefault();
+      return;
+    }
+    form.setAttribute("data-sending", "");
+  });
+  window.addEventListener("pageshow", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-sending]"), function (form) {
+      form.removeAttribute("data-sending");
+    });
+  });
+
   // A file over the upload limit: the server refuses the whole request before reading the form, so everything
   // typed into it would be lost. Say so at the field instead, and keep the form from being sent.
   function oversized(input) {
