@@ -98,7 +98,10 @@ def init_app(app):
         elif code == 413 and app.config.get("MAX_CONTENT_LENGTH"):
             description = (f"That upload is larger than the {size_label(app.config['MAX_CONTENT_LENGTH'])} we accept. "
                            "Go back to the form (your browser usually keeps what you typed) and choose a smaller file.")
-        return render_error(code if code in MESSAGES else 500, description)
+        body, status = render_error(code if code in MESSAGES else 500, description)
+        # A 405 names the methods the address does take (HTTP requires it; Werkzeug's own page sent it).
+        allowed = getattr(error, "valid_methods", None)
+        return body, status, {"Allow": ", ".join(sorted(allowed))} if allowed else {}
 
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error):

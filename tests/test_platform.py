@@ -42,6 +42,14 @@ def test_not_found_page_in_layout(client):
     assert "skip-link" in response.get_data(as_text=True)
 
 
+def test_wrong_method_page_in_layout_names_the_allowed_methods(client, make_user, login):
+    login(make_user())
+    response = client.get("/auth/logout")  # an action behind a button, typed into the address bar
+    assert response.status_code == 405
+    assert "Not allowed here" in response.get_data(as_text=True)
+    assert set(response.headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
+
+
 def test_internal_error_page_hides_traceback(app, client):
     @app.get("/boom-for-test")
     def boom():
