@@ -485,6 +485,8 @@ def test_every_main_page_fits_a_phone_and_menus_and_forms_work(live_server, brow
     expect(menu).to_have_attribute("aria-expanded", "true")
     expect(nav_link).to_be_visible()
     assert menu.bounding_box()["y"] == closed_at["y"], "opening the menu does not move its button"
+    logo = page.locator(".site-header .brand")
+    assert logo.bounding_box()["y"] >= 5, "the logo's focus ring (a 3px outline 2px out) is not cut off at the top"
     page.keyboard.press("Escape")  # closes it, focus back on the button
     expect(nav_link).to_be_hidden()
     expect(menu).to_be_focused()
