@@ -154,3 +154,18 @@ def test_board_filters_wait_for_apply_so_the_keyboard_can_browse_them(live_serve
     expect(show).to_be_focused()
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url("**/discussion/?filter=*")
+
+
+def test_a_post_of_deeply_nested_quotes_fits_a_phone(live_server, browser, course_with_learners):
+    """Quoting a reply that quotes a reply...: each quote level is indented, and nineteen of them (the renderer
+    nests twenty at most) made the whole thread page scroll sideways on a phone, its text off to the right."""
+    base, slug = live_server.url, course_with_learners
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    _log_in(page, base, "tom@example.com")
+    page.set_viewport_size(PHONE)
+    page.goto(f"{base}/courses/{slug}/discussion/")
+    page.get_by_role("link", name="The client who rewrote the brief").click()
+    page.get_by_label("Your reply").fill(">" * 19 + " Put it in writing, and bring the brief.")
+    page.get_by_role("button", name="Post reply").click()
+    expect(page.get_by_text("Put it in writing, and bring the brief.")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
