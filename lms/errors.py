@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from lms.extensions import db, login_manager
 from lms.templating import size_label
+from lms.urls import safe_next
 
 MESSAGES = {
     400: ("Bad request", "Something in that request did not make sense. Please go back and try again."),
@@ -52,8 +53,10 @@ def typed_text():
 def form_page():
     """The page the refused form was on: the same-site page that sent it, else this address when it has one."""
     referrer = urlsplit(request.referrer or "")
-    if referrer.netloc == request.host and referrer.path.startswith("/"):
-        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    if referrer.netloc == request.host:
+        page = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+        if safe_next(page, "main.index") == page:  # a path of this site only ("//elsewhere" is not one)
+            return page
     if request.url_rule is not None and "GET" in request.url_rule.methods:
         return request.full_path.rstrip("?")
     return None

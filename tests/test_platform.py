@@ -102,6 +102,10 @@ def test_form_sent_after_logging_out_elsewhere_says_so_and_keeps_the_text(client
         html = client.post(page, data={"csrf_token": token, "body": "Words from elsewhere"},
                            headers=elsewhere).get_data(as_text=True)  # fmt: skip
         assert "Words from elsewhere" not in html and "What you wrote" not in html
+    # The way back is a page of this site only: a referrer path of "//elsewhere" would be a link off the site.
+    html = client.post(page, data={"csrf_token": token, "body": "x"},
+                       headers={"Referer": "http://localhost//elsewhere.example/x"}).get_data(as_text=True)
+    assert "elsewhere.example" not in html and f'href="/auth/login?next={page}"' in html.replace("%2F", "/")
 
 
 @pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
