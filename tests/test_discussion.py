@@ -455,3 +455,12 @@ def test_a_hidden_post_cannot_be_quoted_back_into_view(world, client, use):
         assert "Name and shame" not in form, reader.email
         client.post(world.thread_url(thread, "/reply"), data={"body": "Noted.", "quoted_post_id": str(post.id)})
     assert db.session.scalars(select(Post.quoted_post_id).where(Post.body_md == "Noted.")).all() == [None, None]
+
+
+def test_head_on_the_reply_page_answers_as_get_does(world, client, use):
+    """Link checkers and link previews ask with HEAD: the reply page answered it as a refused form (400)."""
+    thread = world.thread()
+    use(world.tom)
+    for suffix in ("/reply", f"/reply?quote={thread.first_post_id}"):
+        assert client.head(world.thread_url(thread, suffix)).status_code == 200, suffix
+    assert db.session.scalar(select(func.count(Post.id))) == 1

@@ -591,6 +591,7 @@ def test_block_asks_first_and_the_blocker_can_unblock(world, client, login):
     confirm = client.get(f"/courses/{course.slug}/people/{b.id}/block")
     text = confirm.get_data(as_text=True)
     assert confirm.status_code == 200 and f"Block {b.display_name}?" in text and "unblock them later" in text
+    assert client.head(f"/courses/{course.slug}/people/{b.id}/block").status_code == 200  # HEAD answers as GET
     assert db.session.scalar(select(func.count(Block.blocker_id))) == 0, "asking is not blocking"
 
     client.post(f"/courses/{course.slug}/people/{b.id}/block")

@@ -169,14 +169,15 @@ def reply(slug, thread_id):
         return redirect(thread_url(course, thread))
     form = ReplyForm()
     quoted = None
-    quoted_id = query_int("quote") if request.method == "GET" else whole_number(form.quoted_post_id.data)
+    showing_form = request.method in ("GET", "HEAD")  # HEAD (link checkers, previews) answers as GET does
+    quoted_id = query_int("quote") if showing_form else whole_number(form.quoted_post_id.data)
     if quoted_id:
         quoted = load_post(course, thread, quoted_id)
         # Not a hidden post either, not even for its author or staff (who can read it): quoting it would put
         # what a moderator took down back in front of everyone.
         if quoted.deleted_at or quoted.hidden_at:
             quoted = None
-    if request.method == "GET":
+    if showing_form:
         # Anonymous authors reply anonymously by default, as on the thread page, also when quoting themselves.
         form.anonymous.data = any(item is not None and item.anonymous and item.author_id == viewer.user_id
                                   for item in (thread, quoted))  # fmt: skip

@@ -78,7 +78,7 @@ def block(slug, user_id):
     course = _load_member_course(slug)
     person = _load_peer(course, user_id)
     form = ButtonForm()
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return render_template("peers/block.html", course=course, person=person, form=form,
                                skill=request.args.get("skill") or None)  # fmt: skip
     if form.validate_on_submit():
