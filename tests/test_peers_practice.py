@@ -264,6 +264,8 @@ def test_overdue_submissions_go_to_staff_queue_exactly_once(app, make_user, runn
     assert db.session.get(Submission, moved[0].id).sent_to_staff_at == first_stamp
     staff_mail = [m for m in outbox() if m["To"] == "owner@example.com"]
     assert len(staff_mail) == 1, "staff are told once"
+    assert f"1 practice response in {course.title} waited too long for peer reviews and needs a staff review." in (
+        staff_mail[0].get_body().get_content())
     assert f"/studio/courses/{course.slug}/reviews" in staff_mail[0].get_body().get_content()
 
     queue = services.review_queue(course, owner)

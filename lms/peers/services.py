@@ -306,9 +306,11 @@ def assign_overdue_reviews(now=None):
         course = db.session.get(Course, course_id)
         staff = db.session.scalars(select(User).join(CourseStaff, CourseStaff.user_id == User.id)
                                    .where(CourseStaff.course_id == course_id)).all()  # fmt: skip
+        responses = "1 practice response" if result.rowcount == 1 else f"{result.rowcount} practice responses"
+        verbs = "waited too long for peer reviews and needs" if result.rowcount == 1 else "waited too long for peer reviews and need"
         for member in staff:
-            notify(member, "peer_overdue", f"{result.rowcount} practice response(s) in {course.title} waited too long "
-                   "for peer reviews and need a staff review.", path_for("peers.review_queue", slug=course.slug))  # fmt: skip
+            notify(member, "peer_overdue", f"{responses} in {course.title} {verbs} a staff review.",
+                   path_for("peers.review_queue", slug=course.slug))  # fmt: skip
     db.session.flush()
     return moved
 
