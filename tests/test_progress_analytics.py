@@ -128,3 +128,22 @@ def test_completed_at_is_grouped_by_week(app, course_with_learners):
     db.session.commit()
     weeks = completions_per_week(course)
     assert len(weeks) == 12 and weeks[-1][1] == 1 and weeks[-3][1] == 1
+
+
+def test_quiz_pass_rates_follow_the_course_order_and_leave_out_archived_modules(app, course_with_learners):
+    """The pass rates list the knowledge checks as the drop-off chart lists lessons: in course order after the
+    modules are reordered, and without the lessons of an archived module (found by exploratory testing)."""
+    from lms.progress.analytics import course_analytics
+
+    _, course, _ = course_with_learners
+    first, second = course.modules
+    add_quiz(second.lessons[1], pass_mark=50, questions=(("Later check?", [("Yes", True), ("No", False)]),))
+    first.position, second.position = 1, 0  # the second module moves up
+    db.session.commit()
+    assert [row["lesson"].id for row in course_analytics(course)["quiz"]] == [second.lessons[1].id, first.lessons[1].id]
+
+    second.archived_at = utcnow()
+    db.session.commit()
+    stats = course_analytics(course)
+    assert [row["lesson"].id for row in stats["quiz"]] == [first.lessons[1].id]
+    assert second.lessons[1].id not in [row["lesson"].id for row in stats["dropoff"]]

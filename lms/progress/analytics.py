@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from lms.database import utcnow
 from lms.extensions import db
 from lms.lessons.services import load_lessons
-from lms.models import Enrolment, Lesson, LessonProgress, Question, QuizAttempt
+from lms.models import Enrolment, Lesson, LessonProgress, Module, Question, QuizAttempt
 from lms.progress.dashboard import week_start
 
 COMPLETION_WEEKS = 12
@@ -74,14 +74,17 @@ def completions_per_week(course, now=None, weeks=COMPLETION_WEEKS):
 
 
 def quiz_pass_rates(course):
-    """[{lesson, question, attempts, correct, rate}] from every attempt's stored answers."""
+    """[{lesson, question, attempts, correct, rate}] from every attempt's stored answers, for the knowledge
+    checks of the available lessons in course order (as load_lessons lists them for the drop-off chart)."""
     questions = db.session.scalars(
         select(Question)
         .join(Lesson, Lesson.id == Question.lesson_id)
+        .join(Module, Module.id == Lesson.module_id)
         .options(selectinload(Question.choices), joinedload(Question.lesson))
-        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None), Lesson.pass_mark.is_not(None))
-        .order_by(Lesson.module_id, Lesson.position, Question.position)
-    ).all()
+        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None), Module.archived_at.is_(None),
+               Lesson.pass_mark.is_not(None))
+        .order_by(Module.position, Module.id, Lesson.position, Lesson.id, Question.position)
+    ).all()  # fmt: skip
     if not questions:
         return []
     correct_sets = {q.id: {c.id for c in q.choices if c.is_correct} for q in questions}
