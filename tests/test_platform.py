@@ -293,3 +293,32 @@ def test_hot_read_pages_run_without_a_transaction_on_postgresql(app, client, mak
     assert db.session.scalar(db.select(Enrolment.last_lesson_id).filter_by(user_id=learner.id)) == lesson.id
     read_mark = db.session.scalar(db.select(ThreadRead.last_read_post_id).filter_by(user_id=learner.id))
     assert read_mark == thread.last_post_id
+
+
+def test_audit_log_names_the_course_of_each_course_action(client, make_user, login, count_queries):
+    """Two courses each have a module called "Week 1": the audit log says in which course one was archived, and
+    reads the courses with the entries, not one query per row (found by exploratory testing)."""
+    from lms.notify import audit
+    from tests.factories import make_course
+
+    admin = make_user(role="admin")
+    owner = make_user(role="instructor", name="Olga Owner")
+    courses = [make_course(owner, title, slug=slug) for title, slug in (("Pricing basics", "pricing"),
+                                                                       ("Saying no", "saying-no"))]  # fmt: skip
+    audit(owner, "module.archive", course=courses[1], detail="Week 1")
+    db.session.commit()
+    login(admin)
+    page = client.get("/admin/audit").text
+    row = page[page.index("<code>module.archive</code>"):]
+    row = row[: row.index("</tr>")]
+    assert "Saying no" in row and "Pricing basics" not in row
+    assert 'href="/studio/courses/saying-no/"' in row
+
+    with count_queries() as few:
+        client.get("/admin/audit")
+    for course in courses * 5:
+        audit(owner, "course.published", course=course, detail="draft -> published")
+    db.session.commit()
+    with count_queries() as many:
+        client.get("/admin/audit")
+    assert many.count == few.count

@@ -5,13 +5,14 @@ from functools import wraps
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from lms.admin.forms import RoleForm
 from lms.auth import services as accounts
 from lms.auth.forms import ButtonForm
 from lms.database import contains_text
 from lms.extensions import db
-from lms.models import AuditEntry, User
+from lms.models import AuditEntry, Course, User
 from lms.notify import audit
 from lms.security import query_int
 
@@ -108,7 +109,12 @@ def reactivate(user_id):
 def audit_log():
     action = request.args.get("action", "").strip()[:60]
     actor = request.args.get("actor", "").strip()[:100]
-    query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    # The course of each entry comes with it (its title and slug only), not one query per row.
+    query = (
+        select(AuditEntry)
+        .options(joinedload(AuditEntry.course).load_only(Course.title, Course.slug))
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    )
     if action:
         query = query.where(AuditEntry.action.startswith(action))
     if actor:

@@ -137,3 +137,4 @@ class AuditEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     actor: Mapped["User | None"] = db.relationship(lazy="joined")
+    course: Mapped["Course | None"] = db.relationship()  # noqa: F821  (lms.models.course)
