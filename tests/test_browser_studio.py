@@ -128,8 +128,11 @@ def test_instructor_builds_previews_and_publishes(live_server, page, screenshot)
     page.set_viewport_size(DESKTOP)
 
     page.get_by_role("link", name="Back to the studio").click()
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))  # there is no way back
     page.get_by_role("button", name="Publish").click()
     expect(page.get_by_text("The course is published.")).to_be_visible()
+    assert asked and "cannot become a draft again" in asked[0]
 
     with live_server.app.app_context():
         from lms.models import Course

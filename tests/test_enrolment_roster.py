@@ -212,3 +212,16 @@ def test_a_request_that_lapsed_when_enrolment_opened_is_not_shown_as_waiting(cli
     assert any(row.startswith("Pete Pending,pete@example.com,pending,") for row in csv_rows), csv_rows
     html = client.get("/courses/leading/roster").text
     assert "Pete Pending" in html[html.index('id="section-pending"'):html.index('id="section-waitlisted"')]
+
+
+def test_declining_asks_first(client, login, make_user, owner, course):
+    """Declining tells the learner, and a waitlisted one loses their place: the roster asks before either
+    (found by exploratory testing)."""
+    enrol(make_user(name="Pia Pending"), course, status="pending")
+    waiting = enrol(make_user(name="Walt Waiting"), course, status="waitlisted")
+    waiting.requested_at = utcnow()
+    db.session.commit()
+    login(owner)
+    page = client.get("/courses/leading/roster").text
+    assert 'data-confirm="Decline Pia Pending’s request to join? They are told."' in page
+    assert 'data-confirm="Take Walt Waiting off the waitlist? They lose their place and are told."' in page

@@ -291,6 +291,7 @@ def test_instructor_builds_publishes_moderates_and_reads_analytics(live_server, 
 
     page.goto(base + "/studio/")
     page.get_by_role("link", name="Saying no to scope creep").first.click()
+    page.once("dialog", lambda dialog: dialog.accept())  # publishing asks first: there is no way back to a draft
     page.get_by_role("button", name="Publish").click()
     expect(page.get_by_text("The course is published.")).to_be_visible()
 

@@ -205,3 +205,29 @@ def test_course_editor_links_to_other_areas_when_they_exist(client, login, make_
     assert "/studio/courses/linked/preview" in page and "/studio/courses/linked/export" in page
     if "progress.analytics" in app.view_functions:
         assert "/studio/courses/linked/analytics" in page
+
+
+def test_steps_that_are_hard_to_undo_ask_first(client, login, make_user):
+    """Publishing (no way back to a draft), deleting a question and removing an attachment were one click; each
+    now asks first, as Deactivate does (data-confirm). Found by exploratory testing."""
+    from tests.factories import add_quiz
+    from tests.studio_helpers import PDF
+
+    owner = make_user(role="instructor")
+    login(owner)
+    make_course(owner, "Ready", slug="ready", status="draft")
+    course_page = client.get("/studio/courses/ready/").text
+    assert 'data-confirm="Publish “Ready”? It appears in the catalog and learners can enrol at once.' in course_page
+
+    course = db.session.scalar(select(Course).where(Course.slug == "ready"))
+    questions = (("First reply?", [("Ask", True), ("Quote", False)]),)
+    lesson = add_quiz(lessons_of(course)[0], pass_mark=None, questions=questions)
+    client.post(f"/studio/courses/ready/lessons/{lesson.id}/attachments", data={"file": file(PDF, "brief.pdf")},
+                content_type="multipart/form-data")  # fmt: skip
+    editor = client.get(f"/studio/courses/ready/lessons/{lesson.id}/edit").text
+    assert 'data-confirm="Delete question 1, “First reply?”, with its choices and feedback?' in editor
+    assert 'data-confirm="Remove “brief.pdf”? The file is deleted and learners can no longer download it."' in editor
+
+    client.post("/studio/courses/ready/status", data={"status": "published"})
+    client.post("/studio/courses/ready/status", data={"status": "archived"})
+    assert "data-confirm" not in client.get("/studio/courses/ready/").text  # publishing again is easy to undo
