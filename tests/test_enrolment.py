@@ -280,6 +280,29 @@ def test_a_request_left_pending_when_enrolment_opens_becomes_an_ordinary_enrolme
     assert enrolment.status == "active" and count_rows(learner, course) == 1
 
 
+def test_opening_enrolment_tells_waiting_requesters_and_clears_the_staff_notices(client, login, owner, learner,
+                                                                                 outbox):
+    """The learner was promised word when the staff decide; once the staff switch the course from approval to
+    open enrolment nobody will decide, so the learner is told to enrol from the course page, and the staff's unread
+    "asked to join" notice, which led to a roster with nothing waiting, goes (found by exploratory testing)."""
+    course = make_course(owner, policy="approval")
+    login(learner)
+    client.post(f"/courses/{course.slug}/enrol")
+    assert db.session.scalar(select(func.count()).where(Notification.user_id == owner.id,
+                                                        Notification.kind == "enrolment_request")) == 1  # fmt: skip
+    login(owner)
+    settings = {"title": course.title, "level": course.level, "enrolment_policy": "open", "summary": course.summary}
+    assert client.post(f"/studio/courses/{course.slug}/settings", data=settings).status_code == 302
+    assert db.session.scalar(select(func.count()).where(Notification.user_id == owner.id,
+                                                        Notification.kind == "enrolment_request")) == 0  # fmt: skip
+    notice = db.session.scalar(select(Notification).where(Notification.user_id == learner.id))
+    assert notice.message == f"{course.title} no longer needs the staff's approval: enrol from the course page."
+    assert notice.url == f"/courses/{course.slug}"
+    assert any(m["To"] == learner.email for m in outbox())
+    client.post(f"/studio/courses/{course.slug}/settings", data=settings)  # saved again: nobody is told twice
+    assert db.session.scalar(select(func.count()).where(Notification.user_id == learner.id)) == 1
+
+
 def test_approval_request_declined_and_told(client, login, owner, learner, outbox):
     course = make_course(owner, policy="approval")
     login(learner)

@@ -8,6 +8,7 @@ No request or session access here: views pass in what they parsed; views commit.
 
 from flask import current_app, url_for
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
 
 from lms import throttle
@@ -234,6 +235,37 @@ def _forget_request_notices(course, enrolment):
         ),
         execution_options={"synchronize_session": False},
     )
+
+
+def lapse_requests(course):
+    """The course stopped asking for approval, so its pending requests no longer wait for a decision
+    (still_current): each learner, promised word of one, is told to enrol the new way, and the staff's unread
+    notices about the requests go. Switching back to approval revives the requests (and the roster lists them)."""
+    pending = db.session.scalars(
+        select(Enrolment)
+        .options(joinedload(Enrolment.user))
+        .where(Enrolment.course_id == course.id, Enrolment.status == "pending")
+    ).all()
+    if not pending:
+        return []
+    roster = page_path("enrolment.roster", slug=course.slug)
+    staff_ids = select(CourseStaff.user_id).where(CourseStaff.course_id == course.id)
+    db.session.execute(
+        delete(Notification).where(
+            Notification.user_id.in_(staff_ids),
+            Notification.kind == "enrolment_request",
+            Notification.read_at.is_(None),
+            Notification.url.in_([roster + _request_anchor(enrolment) for enrolment in pending]),
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    how = "enrol from the course page"
+    if course.enrolment_policy == "key":
+        how += " with the enrolment key your instructor gives you"
+    for enrolment in pending:
+        notify(enrolment.user, "enrolment_lapsed", f"{course.title} no longer needs the staff's approval: {how}.",
+               _course_url(course))  # fmt: skip
+    return pending
 
 
 def _waiting_in_line(course_id):

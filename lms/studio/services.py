@@ -12,7 +12,7 @@ from werkzeug.security import generate_password_hash
 
 from lms.content import render_markdown
 from lms.database import utcnow
-from lms.enrolment.services import refill_seats
+from lms.enrolment.services import lapse_requests, refill_seats
 from lms.extensions import db
 from lms.permissions import forget_access
 from lms.models import Course, CourseSkill, CourseStaff, Lesson, Module, User
@@ -111,9 +111,12 @@ def update_course(course, *, title, slug="", summary="", description_md="", outc
     course.description_html = str(render_markdown(course.description_md))
     course.outcomes = "\n".join(outcome_lines(outcomes))
     seats_added = course.id is not None and course.capacity is not None and (capacity is None or capacity > course.capacity)
+    approval_ends = course.id is not None and course.enrolment_policy == "approval" and enrolment_policy != "approval"
     course.enrolment_policy, course.capacity = enrolment_policy, capacity
     if seats_added:
         refill_seats(course)  # new seats go to the waitlist at once, in order
+    if approval_ends:
+        lapse_requests(course)  # nobody will decide the pending requests now: their learners enrol the new way
     course.enrol_opens_at, course.enrol_closes_at = enrol_opens_at, enrol_closes_at
     set_skills(course, skills)
     return course
