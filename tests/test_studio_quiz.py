@@ -156,3 +156,42 @@ def test_preview_check_scores_without_recording(client, login, quiz_lesson):
     page = response.get_data(as_text=True)
     assert "You scored 50%" in page and "passed" in page
     assert db.session.scalar(select(func.count(QuizAttempt.id))) == 0
+
+
+def test_removing_or_reordering_choices_keeps_stored_answers_on_the_same_text(client, login, make_user):
+    """Learners answered; the instructor removes the first choice, then swaps the other two. Each stored answer
+    still means the choice the learner picked, so the pass rate does not turn right answers into wrong ones
+    (found by exploratory testing)."""
+    from lms.progress.analytics import quiz_pass_rates
+    from lms.progress.services import record_quiz_attempt
+    from tests.factories import enrol
+
+    owner = make_user(role="instructor")
+    course = make_course(owner, "Edited", slug="edited")
+    lesson = add_quiz(lessons_of(course)[0], pass_mark=50, questions=(
+        ("First reply?", [("Give a discount", False), ("Ask about the budget", True), ("Quote at once", False)]),
+    ))  # fmt: skip
+    [question] = lesson.questions
+    discount, budget, quote = question.choices
+    for choice in (budget, budget, quote):
+        learner = make_user()
+        enrol(learner, course)
+        record_quiz_attempt(learner, lesson, 0, False, {question.id: {choice.id}})
+    db.session.commit()
+    assert quiz_pass_rates(course)[0]["correct"] == 2
+
+    login(owner)
+    edit = f"/studio/courses/edited/lessons/{lesson.id}/questions/{question.id}/edit"
+    for choices in ([("Ask about the budget", True, ""), ("Quote at once", False, "")],
+                    [("Quote at once", False, ""), ("Ask about the budget", True, "")]):  # fmt: skip
+        client.post(edit, data=choice_data(prompt="First reply?", choices=choices))
+        db.session.expire_all()
+        ids = {c.text: c.id for c in question.choices}
+        assert ids == {"Ask about the budget": budget.id, "Quote at once": quote.id}
+        (row,) = quiz_pass_rates(course)
+        assert (row["attempts"], row["correct"]) == (3, 2)
+
+    reworded = [("Quote right away", False, ""), ("Ask about the budget", True, "")]
+    client.post(edit, data=choice_data(prompt="First reply?", choices=reworded))
+    db.session.expire_all()
+    assert [c.id for c in question.choices] == [quote.id, budget.id]  # a reworded choice keeps its id

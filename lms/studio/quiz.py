@@ -27,15 +27,32 @@ def save_question(lesson, question, *, prompt, kind, choices):
         question = Question(lesson_id=lesson.id, position=len(lesson.questions), prompt="", kind=kind)
         lesson.questions.append(question)
     question.prompt, question.kind = prompt.strip(), kind
-    existing = list(question.choices)
+    kept = _match_choices(list(question.choices), [text for text, _, _ in choices])
     new_choices = []
-    # Keep the ids of choices that stay in place so stored quiz attempts still point at the same choice.
     for position, (text, ok, feedback) in enumerate(choices):
-        choice = existing[position] if position < len(existing) else Choice()
+        choice = kept[position] or Choice()
         choice.position, choice.text, choice.is_correct, choice.feedback = position, text, ok, feedback
         new_choices.append(choice)
     question.choices = new_choices
     return question
+
+
+def _match_choices(existing, texts):
+    """For each new choice text, the stored Choice to reuse (or None): stored quiz attempts hold choice ids, so
+    a choice keeps its id when its text stays, wherever it moves; an edited text keeps the id of the choice that
+    was in its place, unless that one's text lives on elsewhere. A removed choice's id is dropped."""
+    unused = list(existing)
+    kept = [None] * len(texts)
+    for index, text in enumerate(texts):
+        same = next((choice for choice in unused if choice.text == text), None)
+        if same is not None:
+            kept[index] = same
+            unused.remove(same)
+    for index, choice in enumerate(kept):
+        if choice is None and index < len(existing) and existing[index] in unused:
+            kept[index] = existing[index]
+            unused.remove(existing[index])
+    return kept
 
 
 def delete_question(lesson, question):
