@@ -112,6 +112,43 @@ def test_studio_editor_saves_rubric_and_refuses_bad_input(world, client, login):
     assert [c.title for c in saved.criteria] == ["Clear ask", "Tone"] and saved.reviews_required == 2
 
 
+def test_editing_a_scored_rubric_keeps_each_score_on_its_criterion(world, client, login):
+    """Peers scored with a three-criterion rubric. Clearing the first criterion in the editor moved every later
+    criterion's scores onto another title and deleted the last one's: now a criterion keeps its id (and its
+    scores) where it stands, and one that peers scored cannot be cleared (found by exploratory testing)."""
+    from lms.models import ReviewScore
+
+    course, lesson, assignment = world["course"], world["lesson"], world["assignment"]
+    login(world["owner"])
+    url = f"/studio/courses/{course.slug}/lessons/{lesson.id}/assignment"
+    third = {"criteria-2-title": "Next step", "criteria-2-level_1": "a", "criteria-2-level_2": "b",
+             "criteria-2-level_3": "c", "criteria-2-level_4": "d"}  # fmt: skip
+    assert client.post(url, data={**CRITERIA_FORM, **third}).status_code == 302
+    ask, tone, step = assignment.criteria
+    submit(world["a"], assignment)
+    submit(world["b"], assignment)
+    review = review_once(world["b"], assignment)
+    for row in db.session.scalars(select(ReviewScore).where(ReviewScore.review_id == review.id)):
+        row.score = {ask.id: 1, tone.id: 2, step.id: 4}[row.criterion_id]
+    db.session.commit()
+
+    cleared = {f"criteria-0-{name}": "" for name in ("title", "level_1", "level_2", "level_3", "level_4")}
+    refused = client.post(url, data={**CRITERIA_FORM, **third, **cleared})
+    assert refused.status_code == 200
+    assert "Peers have already scored “Clear ask”" in refused.text
+    db.session.expire_all()
+    assert [(c.id, c.title) for c in assignment.criteria] == [(ask.id, "Clear ask"), (tone.id, "Tone"),
+                                                              (step.id, "Next step")]  # fmt: skip
+    scores = dict(db.session.execute(select(ReviewScore.criterion_id, ReviewScore.score)).all())
+    assert scores == {ask.id: 1, tone.id: 2, step.id: 4}
+
+    reworded = {"criteria-1-title": "Warm tone"}
+    assert client.post(url, data={**CRITERIA_FORM, **third, **reworded}).status_code == 302
+    db.session.expire_all()
+    assert [(c.id, c.title) for c in assignment.criteria] == [(ask.id, "Clear ask"), (tone.id, "Warm tone"),
+                                                              (step.id, "Next step")]  # fmt: skip
+
+
 def test_learners_submit_and_review_over_http(world, client, login):
     w = world
     url = f"/courses/{w['course'].slug}/lessons/{w['lesson'].id}/practice"

@@ -49,10 +49,13 @@ class AssignmentForm(FlaskForm):
             raise ValidationError("A rubric needs 2 to 5 criteria.")
 
     def criteria_data(self):
+        """One entry per row of the editor, None for a cleared row: a row stays in its place (and the criterion
+        saved there keeps its id and its scores) when a row above it is cleared."""
         return [
+            None if e.form.is_blank() else
             {"title": e.form.title.data, "levels": [e.form.level_1.data, e.form.level_2.data, e.form.level_3.data,
                                                     e.form.level_4.data]}
-            for e in self.criteria.entries if not e.form.is_blank()
+            for e in self.criteria.entries
         ]  # fmt: skip
 
 

@@ -53,30 +53,49 @@ def assignment_for_lesson(lesson_id):
 
 
 def save_assignment(lesson, prompt_md, reviews_required, criteria):
-    """Create or update the lesson's assignment. criteria: [{"title", "levels": [4 descriptions]}], 2-5 of them.
+    """Create or update the lesson's assignment. criteria: [{"title", "levels": [4 descriptions]}], 2-5 of them;
+    None in the list clears the criterion saved in that place (the editor's cleared row).
 
-    Criteria are updated in place by position, so scores already given on a criterion stay attached.
+    Criteria are updated in place by position, so scores already given on a criterion stay attached; one that
+    peers have scored cannot be cleared (their scores on it would go).
     """
-    if not 2 <= len(criteria) <= 5:
+    if not 2 <= sum(spec is not None for spec in criteria) <= 5:
         raise PeerError("A rubric needs 2 to 5 criteria.")
     assignment = assignment_for_lesson(lesson.id)
     if assignment is None:
         assignment = Assignment(lesson_id=lesson.id, course_id=lesson.course_id)
         db.session.add(assignment)
+    existing = list(assignment.criteria)
+    cleared = [row for position, row in enumerate(existing) if position >= len(criteria) or criteria[position] is None]
+    scored = _scored_criteria(cleared)
+    if scored:
+        raise PeerError(f"Peers have already scored “{scored[0].title}” in their reviews: reword it rather than clear "
+                        "it, so their scores on it are kept.")  # fmt: skip
     assignment.prompt_md = prompt_md
     assignment.prompt_html = str(render_markdown(prompt_md))
     assignment.reviews_required = reviews_required
-    existing = list(assignment.criteria)
+    rows = []
     for position, spec in enumerate(criteria):
-        row = existing[position] if position < len(existing) else RubricCriterion(position=position)
+        if spec is None:
+            continue
+        row = existing[position] if position < len(existing) else RubricCriterion()
         row.title = spec["title"]
         row.level_1, row.level_2, row.level_3, row.level_4 = spec["levels"]
-        if position >= len(existing):
-            assignment.criteria.append(row)
-    for extra in existing[len(criteria) :]:
-        assignment.criteria.remove(extra)
+        rows.append(row)
+    for position, row in enumerate(rows):
+        row.position = position
+    assignment.criteria = rows
     db.session.flush()
     return assignment
+
+
+def _scored_criteria(criteria):
+    """Those of `criteria` that some review gave a score on."""
+    ids = [row.id for row in criteria if row.id is not None]
+    if not ids:
+        return []
+    scored = set(db.session.scalars(select(ReviewScore.criterion_id).where(ReviewScore.criterion_id.in_(ids))))
+    return [row for row in criteria if row.id in scored]
 
 
 # --- Submissions ----------------------------------------------------------------------------------------

@@ -28,11 +28,16 @@ def edit_assignment(slug, lesson_id):
                 for level, text in criterion.levels:
                     getattr(entry.form, f"level_{level}").data = text
     elif form.validate():
-        assignment = services.save_assignment(lesson, form.prompt.data, form.reviews_required.data,
-                                              form.criteria_data())  # fmt: skip
-        db.session.commit()
-        flash("Practice assignment saved. Learners see it under the lesson.", "success")
-        return redirect(url_for("peers.edit_assignment", slug=slug, lesson_id=lesson.id))
+        try:
+            assignment = services.save_assignment(lesson, form.prompt.data, form.reviews_required.data,
+                                                  form.criteria_data())  # fmt: skip
+        except services.PeerError as error:
+            db.session.rollback()
+            form.criteria.errors.append(str(error))  # shown above the rubric
+        else:
+            db.session.commit()
+            flash("Practice assignment saved. Learners see it under the lesson.", "success")
+            return redirect(url_for("peers.edit_assignment", slug=slug, lesson_id=lesson.id))
     return render_template("peers/edit_assignment.html", course=course, lesson=lesson, assignment=assignment,
                            form=form)  # fmt: skip
 
