@@ -231,3 +231,26 @@ def test_steps_that_are_hard_to_undo_ask_first(client, login, make_user):
     client.post("/studio/courses/ready/status", data={"status": "published"})
     client.post("/studio/courses/ready/status", data={"status": "archived"})
     assert "data-confirm" not in client.get("/studio/courses/ready/").text  # publishing again is easy to undo
+
+
+def test_lowering_the_capacity_below_the_enrolled_learners_says_nobody_is_removed(client, login, make_user):
+    """Three learners are in; the instructor lowers the capacity to 2. The settings save, nobody is removed, and
+    the instructor is told so; the course page no longer says "All 2 seats are taken" beside "3 enrolled"
+    (found by exploratory testing)."""
+    from tests.factories import enrol
+
+    owner = make_user(role="instructor")
+    course = make_course(owner, "Full", slug="full", capacity=5)
+    for _ in range(3):
+        enrol(make_user(), course)
+    login(owner)
+    response = client.post("/studio/courses/full/settings", data=course_data(title="Full", capacity="2"),
+                           follow_redirects=True)  # fmt: skip
+    assert "Course settings saved." in response.text
+    assert ("3 learners are enrolled, more than the new capacity of 2. Nobody is removed: newcomers join the "
+            "waitlist until a seat is free.") in response.text  # fmt: skip
+    assert course.capacity == 2 and course.enrolled_count == 3
+    client.post("/auth/logout")
+    login(make_user())
+    page = client.get("/courses/full").text
+    assert "All 2 seats are taken" not in page and "The course is full." in page

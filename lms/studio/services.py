@@ -122,6 +122,16 @@ def update_course(course, *, title, slug="", summary="", description_md="", outc
     return course
 
 
+def capacity_notice(course, previous_capacity):
+    """What to tell the instructor who just lowered the capacity below the learners already in (None otherwise):
+    nobody is removed, the seats free up as learners leave."""
+    lowered = course.capacity is not None and (previous_capacity is None or course.capacity < previous_capacity)
+    if not lowered or course.enrolled_count <= course.capacity:
+        return None
+    return (f"{course.enrolled_count} learners are enrolled, more than the new capacity of {course.capacity}. "
+            "Nobody is removed: newcomers join the waitlist until a seat is free.")  # fmt: skip
+
+
 def set_skills(course, text):
     """Comma-separated tags -> CourseSkill rows: trimmed, lower-cased, no duplicates."""
     names = []

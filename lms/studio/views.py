@@ -132,6 +132,7 @@ def edit_course(slug):
         form.enrol_opens_at.data = utc_to_local(course.enrol_opens_at)
         form.enrol_closes_at.data = utc_to_local(course.enrol_closes_at)
     if form.validate_on_submit():
+        previous_capacity = course.capacity
         try:
             services.update_course(course, **_course_settings(form))
             stale = _save_cover(form, course)
@@ -142,6 +143,9 @@ def edit_course(slug):
             db.session.commit()
             uploads.remove_files(stale)
             flash("Course settings saved.", "success")
+            notice = services.capacity_notice(course, previous_capacity)
+            if notice:
+                flash(notice, "info")
             return redirect(url_for("studio.course", slug=course.slug))
     _refused(form)
     return render_template("studio/course_form.html", form=form, course=course)
