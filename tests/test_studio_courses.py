@@ -254,3 +254,20 @@ def test_lowering_the_capacity_below_the_enrolled_learners_says_nobody_is_remove
     login(make_user())
     page = client.get("/courses/full").text
     assert "All 2 seats are taken" not in page and "The course is full." in page
+
+
+def test_publishing_or_archiving_twice_says_it_is_already_done(client, login, make_user):
+    """A double click, or a second tab opened before a co-instructor published: the answer is that the course is
+    already published, not the error "A published course cannot become published.", and nothing is logged twice
+    (found by exploratory testing)."""
+    owner = make_user(role="instructor")
+    course = make_course(owner, "Twice", slug="twice", status="draft")
+    login(owner)
+    for target, message in (("published", "The course is published."), ("archived", "The course is archived.")):
+        assert message in client.post("/studio/courses/twice/status", data={"status": target},
+                                      follow_redirects=True).text  # fmt: skip
+        again = client.post("/studio/courses/twice/status", data={"status": target}, follow_redirects=True).text
+        assert f"The course is already {target}." in again and "cannot become" not in again
+        assert course.status == target
+    actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions == ["course.published", "course.archived"]

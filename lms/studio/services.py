@@ -161,7 +161,12 @@ def available_lesson_count(course):
 
 
 def change_status(course, target):
-    """draft -> published -> archived -> published. Publishing needs at least one lesson."""
+    """draft -> published -> archived -> published. Publishing needs at least one lesson.
+
+    Returns False when the course already has that status (a double click, or a page opened before someone
+    else changed it): nothing to do."""
+    if course.status == target:
+        return False
     if (course.status, target) not in TRANSITIONS:
         article = "An" if course.status[:1] in ("a", "e", "i", "o", "u") else "A"
         becoming = "a draft again" if target == "draft" else target
@@ -172,7 +177,7 @@ def change_status(course, target):
     if target == "published" and course.published_at is None:
         course.published_at = utcnow()
     recompute_course_totals(course)
-    return course
+    return True
 
 
 # --- staff -----------------------------------------------------------------------------------------

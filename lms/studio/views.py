@@ -160,9 +160,12 @@ def set_status(slug):
         abort(400)
     previous = course.status
     try:
-        services.change_status(course, form.status.data)
+        changed = services.change_status(course, form.status.data)
     except services.StudioError as error:
         flash(str(error), "error")
+        return redirect(url_for("studio.course", slug=course.slug))
+    if not changed:
+        flash(f"The course is already {course.status}.", "info")
         return redirect(url_for("studio.course", slug=course.slug))
     detail = f"{previous} -> {course.status}"
     audit(current_user, f"course.{form.status.data}", target=course, course=course, detail=detail)
