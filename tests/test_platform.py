@@ -322,3 +322,21 @@ def test_audit_log_names_the_course_of_each_course_action(client, make_user, log
     with count_queries() as many:
         client.get("/admin/audit")
     assert many.count == few.count
+
+
+def test_demoting_an_instructor_says_they_still_teach_their_courses(client, make_user, login):
+    """A role only decides who may create courses: an instructor made a learner stays on the staff of the courses
+    they teach. The admin is told so instead of only "... is now learner." (found by exploratory testing)."""
+    from tests.factories import make_course
+
+    admin = make_user(role="admin")
+    teacher = make_user(role="instructor", name="Tess Teacher")
+    make_course(teacher, "Pricing", slug="pricing")
+    make_course(teacher, "Scope", slug="scope")
+    login(admin)
+    page = client.post(f"/admin/users/{teacher.id}/role", data={"role": "learner"}, follow_redirects=True).text
+    assert ("Tess Teacher is now learner. They still teach the 2 courses they are on the staff of: "
+            "a role only decides who may create courses.") in page  # fmt: skip
+    plain = make_user(name="Pat Plain")
+    page = client.post(f"/admin/users/{plain.id}/role", data={"role": "instructor"}, follow_redirects=True).text
+    assert "Pat Plain is now instructor." in page and "still teach" not in page

@@ -15,6 +15,7 @@ from lms.extensions import db
 from lms.models import AuditEntry, Course, User
 from lms.notify import audit
 from lms.security import query_int
+from lms.studio.services import taught_course_count
 
 bp = Blueprint("admin", __name__)
 
@@ -65,7 +66,13 @@ def set_role(user_id):
     accounts.set_role(user, form.role.data)
     audit(current_user, "role.change", target=user, detail=f"{user.email}: {previous} -> {user.role}")
     db.session.commit()
-    flash(f"{user.display_name} is now {user.role}.", "success")
+    message = f"{user.display_name} is now {user.role}."
+    # The role only decides who may create courses: course staff rows stay, and an owner cannot be taken off.
+    taught = taught_course_count(user) if user.role == "learner" else 0
+    if taught:
+        message += (f" They still teach the {taught} course{'' if taught == 1 else 's'} they are on the staff of: "
+                    "a role only decides who may create courses.")  # fmt: skip
+    flash(message, "success")
     return _back_to_list()
 
 

@@ -218,6 +218,11 @@ def remove_co_instructor(course, user_id):
     return user
 
 
+def taught_course_count(user):
+    """On the staff of how many courses (as owner or co-instructor): that stays whatever the global role."""
+    return db.session.scalar(select(func.count()).where(CourseStaff.user_id == user.id))
+
+
 def courses_for_studio(user):
     """The courses a user may edit: all for admins, else those with a CourseStaff row."""
     query = select(Course).options(db.joinedload(Course.owner)).order_by(Course.updated_at.desc(), Course.id.desc())
