@@ -126,6 +126,7 @@ TABLE = {
     "POST enrolment.approve": row(L, 403, 403, 403, R, R, R),
     "POST enrolment.decline": row(L, 403, 403, 403, R, R, R),
     "POST enrolment.enrol": row(L, R, R, R, R, R, R),  # open course: anyone logged in
+    "POST enrolment.readmit": row(L, 403, 403, 403, R, R, R),  # lets a removed learner back in
     "POST enrolment.remove": row(L, 403, 403, 403, R, R, R),
     "POST enrolment.withdraw": row(L, R, R, R, R, R, R),
     "POST lessons.mark_done": row(403, 403, R, 403, R, R, R),  # POST-only: a plain 403 for anonymous visitors

@@ -225,3 +225,35 @@ def test_declining_asks_first(client, login, make_user, owner, course):
     page = client.get("/courses/leading/roster").text
     assert 'data-confirm="Decline Pia Pending’s request to join? They are told."' in page
     assert 'data-confirm="Take Walt Waiting off the waitlist? They lose their place and are told."' in page
+
+
+def test_a_removed_learner_can_be_let_back_in(client, login, make_user, owner, course, outbox):
+    """A removed learner is told to contact the staff to rejoin, but the roster had no way to let them back:
+    removing by mistake was final. "Let back in" restores their place, with their progress and drip clock, or
+    puts them on the waitlist when the course is full (found by exploratory testing)."""
+    ann = make_user(email="ann@example.com", name="Ann")
+    enrolment = enrol(ann, course)
+    started = enrolment.enrolled_at
+    login(owner)
+    client.post(f"/courses/leading/roster/{enrolment.id}/remove")
+    page = client.get("/courses/leading/roster").text
+    ended_part = page[page.index('id="section-ended"'):]
+    assert f'action="/courses/leading/roster/{enrolment.id}/readmit"' in ended_part and "Let back in" in ended_part
+
+    response = client.post(f"/courses/leading/roster/{enrolment.id}/readmit", follow_redirects=True)
+    assert "Ann is enrolled again." in response.text
+    db.session.refresh(enrolment)
+    db.session.refresh(course)
+    assert enrolment.status == "active" and enrolment.enrolled_at == started and course.enrolled_count == 1
+    assert any(m["To"] == "ann@example.com" and "let you back" in m["Subject"] for m in outbox())
+    assert db.session.scalar(select(AuditEntry.action).order_by(AuditEntry.id.desc())) == "enrolment.readmit"
+    again = client.post(f"/courses/leading/roster/{enrolment.id}/readmit", follow_redirects=True)
+    assert "Only removed learners can be let back in." in again.text
+
+    client.post(f"/courses/leading/roster/{enrolment.id}/remove")
+    for email in ("b@example.com", "c@example.com"):
+        enrol(make_user(email=email), course)
+    response = client.post(f"/courses/leading/roster/{enrolment.id}/readmit", follow_redirects=True)
+    assert "Ann is back on the waitlist (no free seat)." in response.text
+    db.session.refresh(enrolment)
+    assert enrolment.status == "waitlisted"

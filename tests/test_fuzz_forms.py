@@ -15,7 +15,8 @@ from tests.security_routes import BODIES, app_routes, body_for, build_path, url_
 from tests.security_world import login_as, reset_world, table_counts
 
 ANONYMOUS = {"auth.login", "auth.register", "auth.reset_request", "auth.reset_password", "auth.confirm_registration"}
-STAFF_PREFIXES = ("studio.", "enrolment.approve", "enrolment.decline", "enrolment.remove", "discussion.lock",
+STAFF_PREFIXES = ("studio.", "enrolment.approve", "enrolment.decline", "enrolment.remove", "enrolment.readmit",
+                  "discussion.lock",
                   "discussion.hide", "discussion.move", "discussion.pin", "discussion.unlock", "discussion.unhide",
                   "discussion.rename",
                   "discussion.resolve_report", "peers.edit_assignment", "peers.hide_review", "peers.staff_submission",

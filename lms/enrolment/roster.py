@@ -1,4 +1,4 @@
-"""Roster views for course staff: who is in, who waits, who left; approve, decline, remove; CSV export.
+"""Roster views for course staff: who is in, who waits, who left; approve, decline, remove, let back in; CSV export.
 
 Registered on the enrolment blueprint by `register(bp)` (endpoints enrolment.roster, enrolment.roster_csv ...).
 """
@@ -125,9 +125,11 @@ def _decide(slug, enrolment_id, action):
         flash(str(error), "error")
         return redirect(url_for("enrolment.roster", slug=slug))
     db.session.commit()
+    readmitted = action is services.readmit
     messages = {
-        "active": f"{name} is enrolled.",
-        "waitlisted": f"{name} was approved and is on the waitlist (no free seat).",
+        "active": f"{name} is enrolled again." if readmitted else f"{name} is enrolled.",
+        "waitlisted": f"{name} is back on the waitlist (no free seat)." if readmitted else
+                      f"{name} was approved and is on the waitlist (no free seat).",
         "declined": f"{name}'s request was declined.",
         "removed": f"{name} was removed from the course.",
     }
@@ -146,6 +148,11 @@ def decline(slug, enrolment_id):
 
 
 @login_required
+def readmit(slug, enrolment_id):
+    return _decide(slug, enrolment_id, services.readmit)
+
+
+@login_required
 def remove(slug, enrolment_id):
     if request.method == "POST":
         return _decide(slug, enrolment_id, services.remove)
@@ -160,3 +167,4 @@ def register(bp):
     bp.add_url_rule("/courses/<slug>/roster/<int:enrolment_id>/approve", "approve", approve, methods=["POST"])
     bp.add_url_rule("/courses/<slug>/roster/<int:enrolment_id>/decline", "decline", decline, methods=["POST"])
     bp.add_url_rule("/courses/<slug>/roster/<int:enrolment_id>/remove", "remove", remove, methods=["GET", "POST"])
+    bp.add_url_rule("/courses/<slug>/roster/<int:enrolment_id>/readmit", "readmit", readmit, methods=["POST"])

@@ -363,6 +363,31 @@ def remove(course, enrolment, actor):
     return enrolment
 
 
+def readmit(course, enrolment, actor):
+    """Staff let a removed learner back in (a removal by mistake, or after they talked): their seat again, with
+    their progress and drip clock, or the end of the waitlist when the course is full. Staff decide, as with
+    approve, so the policy and the enrolment window do not apply."""
+    forget_access()  # this request's memoised enrolment answers are about to change
+    _lock_course(course)
+    db.session.refresh(enrolment)
+    if enrolment.status != "removed":
+        raise EnrolmentError("Only removed learners can be let back in.")
+    now = utcnow()
+    enrolment.decided_at = now
+    if _has_free_seat(course):
+        _activate(enrolment, course, now)
+        message = f"The course staff let you back into {course.title}."
+    else:
+        enrolment.status = "waitlisted"
+        enrolment.requested_at = now
+        enrolment.ended_at = None
+        message = f"The course staff let you back into {course.title}; it is full, so you are on the waitlist."
+    audit(actor, "enrolment.readmit", target=enrolment, course=course, detail=enrolment.user.email)
+    notify(enrolment.user, "enrolment_readmitted", message, _course_url(course))
+    db.session.flush()
+    return enrolment
+
+
 def promote_waitlist(course):
     """Fill free seats from the waitlist, earliest request first. The caller holds the course lock
     (call it after raising the capacity, too). Returns the promoted enrolments."""
