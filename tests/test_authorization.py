@@ -79,6 +79,7 @@ TABLE = {
     "GET progress.export_my_data": row(L, 200, 200, 200, 200, 200, 200),
     "GET progress.verify_certificate": row(200, 200, 200, 200, 200, 200, 200),
     "GET studio.course": row(L, 403, 403, 403, 200, 200, 200),
+    "GET studio.delete_course": row(L, 403, 403, 403, 403, 200, 200),  # owner only
     "GET studio.delete_lesson": row(L, 403, 403, 403, 200, 200, 200),
     "GET studio.delete_module": row(L, 403, 403, 403, 200, 200, 200),
     "GET studio.edit_course": row(L, 403, 403, 403, 200, 200, 200),
@@ -158,6 +159,7 @@ TABLE = {
     "POST progress.heartbeat": row(L, 200, 200, 200, 200, 200, 200),  # not a learner there: nothing credited
     "POST progress.set_goal": row(L, R, R, R, R, R, R),
     "POST studio.delete_attachment": row(L, 403, 403, 403, R, R, R),
+    "POST studio.delete_course": row(L, 403, 403, 403, 403, R, R),  # owner only; a published course is refused
     "POST studio.delete_lesson": row(L, 403, 403, 403, R, R, R),
     "POST studio.delete_module": row(L, 403, 403, 403, R, R, R),
     "POST studio.delete_question": row(L, 403, 403, 403, R, R, R),

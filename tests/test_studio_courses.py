@@ -271,3 +271,44 @@ def test_publishing_or_archiving_twice_says_it_is_already_done(client, login, ma
         assert course.status == target
     actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions == ["course.published", "course.archived"]
+
+
+def test_the_owner_deletes_a_course_that_was_never_published(app, client, login, make_user):
+    """A trial course or an import made by mistake stayed in the studio for good: nothing deleted a course. The
+    owner can now delete a course that was never published (it has no learners), after a confirmation page,
+    with its files; a published course is archived instead, and co-instructors cannot delete
+    (found by exploratory testing)."""
+    from tests.factories import add_quiz
+
+    owner = make_user(role="instructor")
+    co = make_user(role="instructor")
+    login(owner)
+    course = make_course(owner, "Trial", slug="trial", status="draft")
+    course.staff.append(CourseStaff(user_id=co.id, role="instructor"))
+    add_quiz(lessons_of(course)[0], pass_mark=50)
+    client.post("/studio/courses/trial/settings", data=course_data(title="Trial", slug="trial", cover_alt="A desk",
+                cover_image=file(PNG, "desk.png")), content_type="multipart/form-data")  # fmt: skip
+    assert len(stored_files(app)) == 1
+    assert 'href="/studio/courses/trial/delete"' in client.get("/studio/courses/trial/").text
+    confirm = client.get("/studio/courses/trial/delete")
+    assert confirm.status_code == 200 and "Delete the course “Trial”?" in confirm.text
+
+    client.post("/auth/logout")
+    login(co)
+    assert 'href="/studio/courses/trial/delete"' not in client.get("/studio/courses/trial/").text
+    assert client.post("/studio/courses/trial/delete").status_code == 403
+    client.post("/auth/logout")
+    login(owner)
+    response = client.post("/studio/courses/trial/delete", follow_redirects=True)
+    assert "“Trial” is deleted." in response.text
+    db.session.expire_all()
+    assert db.session.scalar(select(Course).where(Course.slug == "trial")) is None
+    assert db.session.scalars(select(Upload)).all() == [] and stored_files(app) == []
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "course.delete"))
+    assert entry.detail == "Trial" and entry.actor_id == owner.id
+
+    make_course(owner, "Live", slug="live")
+    assert 'href="/studio/courses/live/delete"' not in client.get("/studio/courses/live/").text
+    refused = client.post("/studio/courses/live/delete", follow_redirects=True)
+    assert "A course that was published cannot be deleted: archive it instead." in refused.text
+    assert db.session.scalar(select(Course).where(Course.slug == "live")) is not None

@@ -7,7 +7,7 @@ No request or session access here; callers commit.
 import re
 import unicodedata
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from werkzeug.security import generate_password_hash
 
 from lms.content import render_markdown
@@ -15,7 +15,8 @@ from lms.database import utcnow
 from lms.enrolment.services import lapse_requests, refill_seats
 from lms.extensions import db
 from lms.permissions import forget_access
-from lms.models import Course, CourseSkill, CourseStaff, Lesson, Module, User
+from lms.models import Course, CourseSkill, CourseStaff, Lesson, Module, Upload, User
+from lms.studio.uploads import path_of
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RESERVED_SLUGS = {"new", "import", "files"}
@@ -178,6 +179,26 @@ def change_status(course, target):
         course.published_at = utcnow()
     recompute_course_totals(course)
     return True
+
+
+def deletion_problem(course):
+    """Why the course cannot be deleted (None: it can). Only a course that was never published: one that was
+    may have had learners, whose records and certificates must stay (archive it instead)."""
+    if course.published_at is not None or course.status != "draft":
+        return "A course that was published cannot be deleted: archive it instead."
+    return None
+
+
+def delete_course(course):
+    """Delete a never-published course with everything in it (the database cascades from the course row).
+    Returns the paths of its uploaded files, for the caller to remove after the commit. Raises StudioError."""
+    problem = deletion_problem(course)
+    if problem:
+        raise StudioError(problem)
+    stored = db.session.scalars(select(Upload.stored_name).where(Upload.course_id == course.id)).all()
+    db.session.execute(delete(Course).where(Course.id == course.id), execution_options={"synchronize_session": False})
+    db.session.expunge(course)
+    return [path_of(name) for name in stored]
 
 
 # --- staff -----------------------------------------------------------------------------------------

@@ -174,6 +174,29 @@ def set_status(slug):
     return redirect(url_for("studio.course", slug=course.slug))
 
 
+@bp.route("/courses/<slug>/delete", methods=["GET", "POST"])
+@login_required
+def delete_course(slug):
+    course = owner_course(slug)
+    form = ButtonForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        title = course.title
+        try:
+            paths = services.delete_course(course)
+        except services.StudioError as error:
+            flash(str(error), "error")
+            return redirect(url_for("studio.course", slug=course.slug))
+        audit(current_user, "course.delete", detail=title)
+        db.session.commit()
+        uploads.remove_files(paths)
+        flash(f"“{title}” is deleted.", "success")
+        return redirect(url_for("studio.index"))
+    return render_template("studio/confirm_delete_course.html", course=course, form=form,
+                           problem=services.deletion_problem(course))  # fmt: skip
+
+
 @bp.route("/courses/<slug>/staff", methods=["GET", "POST"])
 @login_required
 def staff(slug):
