@@ -325,3 +325,29 @@ def test_a_finished_course_that_gets_a_new_lesson_still_says_finished_with_its_c
     assert "67% done" not in page
     dashboard = client.get("/").text  # offered with its new lesson, still finished (389d762)
     assert "You finished this course; 1 new lesson since." in dashboard and "Bonus: feedback by e-mail" in dashboard
+
+
+def test_an_archived_module_is_named_as_such_where_a_lesson_could_land_in_it(client, owner_course, make_user):
+    """A lesson moved into (or restored inside) an archived module stays hidden from learners, while the editor
+    listed that module like any other and said "Learners see the change at once" or "restored" (found by
+    exploratory testing)."""
+    _, course = owner_course
+    archived = course.modules[1]
+    lesson = lessons_of(course)[0]
+    learner = make_user()
+    for started in (lesson, archived.lessons[0]):  # a learner started both: deleting them archives them
+        db.session.add(LessonProgress(user_id=learner.id, lesson_id=started.id, course_id=course.id))
+    db.session.commit()
+    client.post(f"/studio/courses/feedback/lessons/{lesson.id}/delete")
+    client.post(f"/studio/courses/feedback/modules/{archived.id}/delete")
+    assert archived.archived_at is not None and lesson.archived_at is not None
+    editor = client.get(f"/studio/courses/feedback/lessons/{lesson.id}/edit").text
+    assert f'<option value="{archived.id}">Module 2 (archived, hidden from learners)</option>' in editor
+    assert f'<option selected value="{course.modules[0].id}">Module 1</option>' in editor
+
+    client.post(f"/studio/courses/feedback/lessons/{lesson.id}/edit", data=lesson_data(archived.id, title="Moved"))
+    response = client.get(f"/studio/courses/feedback/lessons/{lesson.id}/edit").text
+    assert "Lesson saved. Its module “Module 2” is archived: restore the module for learners to see it." in response
+    restored = client.post(f"/studio/courses/feedback/lessons/{lesson.id}/restore", follow_redirects=True).text
+    assert ("Lesson “Moved” restored. Its module “Module 2” is archived: restore the module for learners to "
+            "see it.") in restored

@@ -17,7 +17,8 @@ from lms.studio.services import StudioError
 
 def _lesson_form(course, lesson=None):
     form = LessonForm(obj=lesson if request.method == "GET" else None)
-    form.module_id.choices = [(m.id, m.title) for m in course.modules]
+    form.module_id.choices = [(m.id, f"{m.title} (archived, hidden from learners)" if m.archived_at else m.title)
+                              for m in course.modules]  # fmt: skip
     if lesson is not None and request.method == "GET":
         form.body.data = lesson.body_md
         form.video_embed.data = lesson.video_embed_url
@@ -58,6 +59,10 @@ def _save_lesson(form, course, module, lesson):
             raise StudioError(str(error), "video_file") from None
         lesson.video_embed_url = ""
     return lesson, stale
+
+
+def _hidden_by_module(lesson):
+    return f"Its module “{lesson.module.title}” is archived: restore the module for learners to see it."
 
 
 def _render_editor(course, lesson, form):
@@ -108,7 +113,8 @@ def edit_lesson(slug, lesson_id):
         else:
             db.session.commit()
             uploads.remove_files(stale)
-            flash("Lesson saved. Learners see the change at once; their progress is kept.", "success")
+            flash(f"Lesson saved. {_hidden_by_module(lesson)}" if lesson.module.archived_at else
+                  "Lesson saved. Learners see the change at once; their progress is kept.", "success")  # fmt: skip
             return redirect(url_for("studio.edit_lesson", slug=course.slug, lesson_id=lesson.id))
     return _render_editor(course, lesson, form)
 
@@ -144,7 +150,8 @@ def restore_lesson(slug, lesson_id):
         abort(400)
     structure.restore(lesson)
     db.session.commit()
-    flash(f"Lesson “{lesson.title}” restored.", "success")
+    hidden = f" {_hidden_by_module(lesson)}" if lesson.module.archived_at else ""
+    flash(f"Lesson “{lesson.title}” restored.{hidden}", "success")
     return redirect(url_for("studio.course", slug=course.slug, _anchor=f"lesson-{lesson.id}"))
 
 
