@@ -153,3 +153,29 @@ def test_board_lesson_tags_and_thread_form_follow_the_syllabus(world, client):
     assert "Asking for a testimonial</span>" in board and "Lesson 1.1" not in board
     instructor.post(f"/studio/courses/feedback/lessons/{second.id}/delete")  # archived: no longer offered
     assert f'value="{second.id}"' not in client.get("/courses/feedback/discussion/new").get_data(as_text=True)
+
+
+def test_a_course_created_after_a_deletion_never_gets_the_deleted_course_syllabus(app, client, login, make_user):
+    """SQLite gives a new row the id of a just-deleted newest one: a draft deleted after its owner previewed it
+    left its syllabus in memory under (id, version), and a new course reaching the same id and version was shown
+    the deleted course's lessons (found by exploratory testing)."""
+    owner = make_user(role="instructor")
+    login(owner)
+    client.post("/studio/courses/new", data={"title": "Trial", "level": "intro", "enrolment_policy": "open"})
+    trial = db.session.scalar(select(Course).where(Course.slug == "trial"))
+    client.post("/studio/courses/trial/modules/new", data={"title": "Old module"})
+    module_id = trial.modules[0].id
+    client.post(f"/studio/courses/trial/modules/{module_id}/lessons/new",
+                data=lesson_form(module_id, title="Old lesson"))  # fmt: skip
+    assert "Old lesson" in client.get("/learn/trial/").text  # staff see the course home: its syllabus is cached
+    trial_id = trial.id
+    client.post("/studio/courses/trial/delete")
+
+    client.post("/studio/courses/new", data={"title": "Fresh", "level": "intro", "enrolment_policy": "open"})
+    fresh = db.session.scalar(select(Course).where(Course.slug == "fresh"))
+    client.post("/studio/courses/fresh/modules/new", data={"title": "New module"})
+    module_id = fresh.modules[0].id
+    client.post(f"/studio/courses/fresh/modules/{module_id}/lessons/new",
+                data=lesson_form(module_id, title="New lesson"))  # fmt: skip
+    page = client.get("/learn/fresh/").text
+    assert "New lesson" in page and "Old lesson" not in page, (trial_id, fresh.id)

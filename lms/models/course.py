@@ -1,5 +1,6 @@
 """Courses as ordered modules of ordered lessons, with knowledge checks, staff and uploaded files."""
 
+import secrets
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
@@ -11,6 +12,13 @@ from lms.extensions import db
 LEVELS = ("intro", "intermediate", "advanced")
 COURSE_STATES = ("draft", "published", "archived")
 ENROLMENT_POLICIES = ("open", "key", "approval")
+
+
+def first_syllabus_version():
+    """Where a new course's syllabus version starts: anywhere, not at 0. A deleted draft's syllabus can stay in
+    the memory of app processes under (course id, version), and SQLite gives the next new course the deleted
+    one's id: counting from the same start, it would be shown the deleted course's lessons."""
+    return secrets.randbelow(2**30)
 
 
 class Course(db.Model):
@@ -53,7 +61,7 @@ class Course(db.Model):
     enrolled_count: Mapped[int] = mapped_column(default=0)
     # Bumped in the same transaction as any change to the course's modules or lessons (lms/syllabus.py),
     # so every app process can keep the syllabus in memory and know at once when its copy is stale.
-    syllabus_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    syllabus_version: Mapped[int] = mapped_column(default=first_syllabus_version, server_default="0")
 
     owner: Mapped["User | None"] = relationship(foreign_keys=[owner_id])  # noqa: F821
     modules: Mapped[list["Module"]] = relationship(
