@@ -130,6 +130,7 @@ REVIEW = "Clear ask and a warm tone. Try naming the budget."
 BODIES = {
     "admin.set_role": lambda w, c: {"role": "instructor"},
     "auth.change_password": lambda w, c: {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    "auth.delete_account": lambda w, c: {"current_password": PASSWORD},
     "auth.login": lambda w, c: {"email": "learner@example.com", "password": PASSWORD},
     "auth.profile": lambda w, c: {"display_name": "Renamed", "timezone": "UTC", "weekly_goal_minutes": "60",
                                   "email_preference": "immediately"},  # fmt: skip

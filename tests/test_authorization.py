@@ -31,6 +31,7 @@ TABLE = {
     "GET admin.users": row(L, 403, 403, 403, 403, 403, 200),
     "GET auth.change_password": row(L, 200, 200, 200, 200, 200, 200),
     "GET auth.confirm_registration": row(200, 200, 200, 200, 200, 200, 200),
+    "GET auth.delete_account": row(L, 200, 200, 200, 200, 200, 200),  # owners read why they cannot yet
     "GET auth.login": row(200, R, R, R, R, R, R),  # logged-in visitors are sent on
     "GET auth.profile": row(L, 200, 200, 200, 200, 200, 200),
     "GET auth.public_profile": row(L, 200, 200, 200, 200, 200, 200),  # linked from bylines and people lists
@@ -101,6 +102,8 @@ TABLE = {
     "POST admin.set_role": row(L, 403, 403, 403, 403, 403, R),
     "POST auth.change_password": row(L, R, R, R, R, R, R),
     "POST auth.confirm_registration": row(R, R, R, R, R, R, R),
+    # Deleted (sent home), but for course owners and the only admin, who are told why not (200).
+    "POST auth.delete_account": row(L, R, R, 200, R, 200, 200),
     "POST auth.login": row(R, R, R, R, R, R, R),
     "POST auth.logout": row(R, R, R, R, R, R, R),
     "POST auth.profile": row(L, R, R, R, R, R, R),

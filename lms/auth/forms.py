@@ -93,6 +93,10 @@ class ChangePasswordForm(ResetPasswordForm):
     current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=1000)])
 
 
+class DeleteAccountForm(FlaskForm):
+    current_password = PasswordField("Your password, to confirm", validators=[DataRequired(), Length(max=1000)])
+
+
 class ProfileForm(FlaskForm):
     display_name = StringField(
         "Display name", filters=HEADING_FILTERS,

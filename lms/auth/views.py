@@ -3,11 +3,12 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms.auth import current_account, services
+from lms.auth import current_account, deletion, services
 from lms.auth.forms import (
     ButtonForm,
     ChangePasswordForm,
     ConfirmRegistrationForm,
+    DeleteAccountForm,
     LoginForm,
     ProfileForm,
     RegisterForm,
@@ -198,6 +199,28 @@ def change_password():
             flash("Password changed. You were logged out everywhere else.", "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/delete-account", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    form = DeleteAccountForm()
+    account = current_account()
+    problem = deletion.deletion_problem(account)
+    if form.validate_on_submit() and problem is None:
+        # As on the password form: a guess at the password is a guess at the login.
+        _refuse_throttled_login(account.email)
+        if not account.check_password(form.current_password.data):
+            services.record_login_failure(account.email, request.remote_addr)
+            form.current_password.errors.append("That is not your current password.")
+        else:
+            deletion.delete_account(account)
+            db.session.commit()
+            session.clear()  # before logout_user(), so the remember-me cookie is deleted too (see logout)
+            logout_user()
+            flash("Your account is deleted. Thank you for learning with us.", "info")
+            return redirect(url_for("main.index"))
+    return render_template("auth/delete_account.html", form=form, problem=problem)
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -90,6 +90,32 @@ def slot_blocked(slot):
     return db.session.scalar(select(_blocked_either_way(slot.reviewer_id, author_id))) is True
 
 
+def release_slots_of(reviewer_id, now=None):
+    """The reviewer leaves for good (a deleted account): the unfinished review slots they hold go back, so their
+    places go to other peers."""
+    now = now or utcnow()
+    slots = db.session.execute(
+        select(ReviewAssignment.id, ReviewAssignment.submission_id)
+        .where(ReviewAssignment.reviewer_id == reviewer_id, ReviewAssignment.completed_at.is_(None),
+               ReviewAssignment.released_at.is_(None))
+    ).all()  # fmt: skip
+    _release(slots, now)
+
+
+def _release(slots, now):
+    """Give each (slot id, submission id)'s place back to its submission, each slot exactly once."""
+    for slot_id, submission_id in slots:
+        released = db.session.execute(
+            update(ReviewAssignment)
+            .where(ReviewAssignment.id == slot_id, ReviewAssignment.released_at.is_(None),
+                   ReviewAssignment.completed_at.is_(None))  # fmt: skip
+            .values(released_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if released.rowcount == 1:
+            _change_claims(submission_id, -1)
+
+
 def release_slots_between(user_id, other_id, now=None):
     """A block between the two: the unfinished review slots either holds on the other's responses go back, so
     their places go to other peers (blocked people are never handed each other's responses)."""
@@ -101,16 +127,7 @@ def release_slots_between(user_id, other_id, now=None):
                or_((ReviewAssignment.reviewer_id == user_id) & (Submission.user_id == other_id),
                    (ReviewAssignment.reviewer_id == other_id) & (Submission.user_id == user_id)))
     ).all()  # fmt: skip
-    for slot_id, submission_id in slots:
-        released = db.session.execute(
-            update(ReviewAssignment)
-            .where(ReviewAssignment.id == slot_id, ReviewAssignment.released_at.is_(None),
-                   ReviewAssignment.completed_at.is_(None))  # fmt: skip
-            .values(released_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if released.rowcount == 1:
-            _change_claims(submission_id, -1)
+    _release(slots, now)
     return len(slots)
 
 
