@@ -128,6 +128,7 @@ def test_instructor_builds_previews_and_publishes(live_server, page, screenshot)
     page.set_viewport_size(DESKTOP)
 
     page.get_by_role("link", name="Back to the studio").click()
+    page.wait_for_load_state()  # app.js has run: clicked earlier, Publish is sent without its question
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))  # there is no way back
     page.get_by_role("button", name="Publish").click()
