@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import AuditEntry, Course, CourseStaff, Lesson, Module
-from tests.factories import lessons_of, make_course
+from tests.factories import enrol, lessons_of, make_course
 
 
 @pytest.fixture
@@ -131,6 +131,36 @@ def test_owner_adds_and_removes_a_co_instructor_with_audit(client, login, make_u
     assert actions[-2:] == ["course.staff_add", "course.staff_remove"]
     client.post(f"/studio/courses/{course.slug}/staff/{owner.id}/remove")
     assert db.session.get(CourseStaff, (course.id, owner.id)) is not None
+
+
+def test_a_learner_of_the_course_is_not_made_its_co_instructor(client, login, make_user, setup):
+    """They would hold a seat and count among the learners in analytics and the roster."""
+    owner, course = setup
+    lena = make_user("lena@example.com", "Lena Learner")
+    enrol(lena, course)
+    login(owner)
+    response = client.post(f"/studio/courses/{course.slug}/staff", data={"email": "lena@example.com"})
+    assert "Lena Learner takes this course as a learner." in response.get_data(as_text=True)
+    assert db.session.get(CourseStaff, (course.id, lena.id)) is None
+
+
+def test_a_removed_co_instructor_loses_the_join_request_notices_of_that_course(client, login, make_user, setup):
+    from lms.enrolment import services as enrolment_services
+    from lms.models import Notification
+
+    owner, course = setup
+    course.enrolment_policy, course.status = "approval", "published"
+    colleague = make_user("colleague@example.com", "Cora Colleague")
+    db.session.add(CourseStaff(course_id=course.id, user_id=colleague.id, role="instructor"))
+    db.session.commit()
+    enrolment_services.enrol_learner(course, make_user("ann@example.com", "Ann Asking"))
+    db.session.commit()
+    kinds = lambda user: db.session.scalars(select(Notification.kind).where(Notification.user_id == user.id)).all()  # noqa: E731
+    assert kinds(colleague) == ["enrolment_request"] and kinds(owner) == ["enrolment_request"]
+    login(owner)
+    client.post(f"/studio/courses/{course.slug}/staff/{colleague.id}/remove")
+    assert kinds(colleague) == [], "it led to a roster they can no longer open"
+    assert kinds(owner) == ["enrolment_request"]
 
 
 def _lessons_in(course_count, lessons_per_module, make_user):

@@ -107,12 +107,16 @@ def _activate(enrolment, course, now):
         complete_course_if_finished(enrolment.user, course.id, now)
 
 
+def _site_path(endpoint, **values):
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
 def page_path(endpoint, **values):
     """A site path for notifications; works outside a request too (CLI demo seeding, worker threads)."""
     try:
         return url_for(endpoint, **values)
     except RuntimeError:
-        return current_app.url_map.bind("localhost").build(endpoint, values)
+        return _site_path(endpoint, **values)
 
 
 def _course_url(course):
@@ -232,6 +236,20 @@ def _forget_request_notices(course, enrolment):
             Notification.kind == "enrolment_request",
             Notification.read_at.is_(None),
             Notification.url.endswith(_request_anchor(enrolment), autoescape=True),
+        ),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def forget_request_notices_of(course, staff_member):
+    """Someone left the course's staff: their unread notices of its join requests go (they link to its roster)."""
+    db.session.execute(
+        delete(Notification).where(
+            Notification.user_id == staff_member.id,
+            Notification.kind == "enrolment_request",
+            Notification.read_at.is_(None),
+            # The roster's path whether the notice was made in a request (a path) or not (a full address).
+            Notification.url.contains(_site_path("enrolment.roster", slug=course.slug) + "#", autoescape=True),
         ),
         execution_options={"synchronize_session": False},
     )

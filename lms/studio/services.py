@@ -12,7 +12,13 @@ from werkzeug.security import generate_password_hash
 
 from lms.content import render_markdown
 from lms.database import utcnow
-from lms.enrolment.services import lapse_requests, refill_seats
+from lms.enrolment.services import (
+    CURRENT_STATES,
+    find_enrolment,
+    forget_request_notices_of,
+    lapse_requests,
+    refill_seats,
+)
 from lms.extensions import db
 from lms.permissions import forget_access
 from lms.models import Course, CourseSkill, CourseStaff, Lesson, Module, Upload, User
@@ -223,6 +229,11 @@ def add_co_instructor(course, email):
         raise StudioError("That account is deactivated.")
     if db.session.get(CourseStaff, (course.id, user.id)) is not None:
         raise StudioError(f"{user.display_name} is already on the staff of this course.")
+    # Staff who were also learners would hold a seat and count among the learners in analytics and the roster.
+    enrolment = find_enrolment(course, user)
+    if enrolment is not None and enrolment.status in CURRENT_STATES:
+        raise StudioError(f"{user.display_name} takes this course as a learner. They can leave it from its course "
+                          "page, or you can remove them on the roster, before they join its staff.")  # fmt: skip
     staff = CourseStaff(course_id=course.id, user_id=user.id, role="instructor")
     db.session.add(staff)
     return staff, user
@@ -236,6 +247,8 @@ def remove_co_instructor(course, user_id):
         raise StudioError("The owner cannot be removed.")
     user = staff.user
     db.session.delete(staff)
+    # Their unread "asked to join" notices would lead to a roster they may no longer open.
+    forget_request_notices_of(course, user)
     return user
 
 
