@@ -282,3 +282,22 @@ def test_a_form_sent_twice_in_a_row_is_sent_once(live_server, page):
     page.get_by_label("Title", exact=True).fill("Saying no on the phone")
     page.get_by_role("button", name="Add module").click()
     expect(page.get_by_text("Saying no on the phone").first).to_be_visible()
+
+
+def test_the_outline_offers_dragging_only_where_it_works(live_server, browser):
+    """The drag handles come from studio.js: without JavaScript the outline names only the Up and Down buttons."""
+    instructor_with_a_course(live_server.app)
+    for javascript in (True, False):
+        context = browser.new_context(java_script_enabled=javascript)
+        page = context.new_page()
+        log_in_as_ines(page, live_server.url)
+        page.goto(live_server.url + "/studio/courses/saying-no/")
+        expect(page.get_by_text("Use the Up and Down buttons to reorder")).to_be_visible()
+        drag_hint = page.get_by_text("or drag items by their handle")
+        if javascript:
+            expect(drag_hint).to_be_visible()
+            expect(page.locator(".studio-handle").first).to_be_attached()
+        else:
+            expect(drag_hint).to_be_hidden()
+            expect(page.locator(".studio-handle")).to_have_count(0)
+        context.close()
