@@ -60,6 +60,23 @@ def test_course_title_and_skills_lose_direction_controls(client, login, make_use
     assert course.title == "Saying no" and course.skill_names == ["pricing", "scope"]
 
 
+def test_settings_saves_are_audited_with_what_changed_for_enrolment(client, login, make_user):
+    """Who may get in (policy, key, capacity, window) was changed without a trace in the audit log."""
+    owner = make_user(role="instructor")
+    course = make_course(owner, "Leading", capacity=25)
+    login(owner)
+    client.post(f"/studio/courses/{course.slug}/settings",
+                data=course_data(title="Leading", capacity="10", enrolment_policy="key", enrolment_key="open sesame"))
+    client.post(f"/studio/courses/{course.slug}/settings",
+                data=course_data(title="Leading", capacity="10", enrolment_policy="key", summary="Shorter."))
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "course.settings")
+                                 .order_by(AuditEntry.id)).all()  # fmt: skip
+    assert [entry.detail for entry in entries] == [
+        "enrolment open -> key; capacity 25 -> 10; enrolment key changed", "description, skills or cover"]
+    assert all(entry.course_id == course.id for entry in entries)
+    assert "open sesame" not in entries[0].detail
+
+
 def test_form_errors_are_shown_and_nothing_saved(client, login, make_user):
     login(make_user(role="instructor"))
     make_course(make_user(role="instructor"), "Taken", slug="taken")

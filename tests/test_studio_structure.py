@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.models import Lesson, LessonProgress, Module, Question, Upload
+from lms.models import AuditEntry, Lesson, LessonProgress, Module, Question, Upload
 from lms.studio.services import StudioError
 from lms.studio.structure import embed_src
 from tests.factories import add_quiz, lessons_of, make_course
@@ -218,6 +218,8 @@ def test_delete_with_progress_archives_and_restore_brings_back(client, owner_cou
     assert "is-archived" in outline and "Restore" in outline
     client.post(f"/studio/courses/feedback/lessons/{lesson.id}/restore")
     assert lesson.archived_at is None and course.lesson_count == 4
+    actions = db.session.execute(select(AuditEntry.action, AuditEntry.detail).order_by(AuditEntry.id)).all()
+    assert actions[-2:] == [("lesson.archive", lesson.title), ("lesson.restore", lesson.title)]
 
 
 def test_module_with_progress_is_archived_not_deleted(client, owner_course, make_user):
@@ -231,6 +233,8 @@ def test_module_with_progress_is_archived_not_deleted(client, owner_course, make
     assert course.lesson_count == 1 and course.total_minutes == 7
     client.post(f"/studio/courses/feedback/modules/{module.id}/restore")
     assert module.archived_at is None and course.lesson_count == 4
+    restored = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "module.restore"))
+    assert restored.detail == module.title and restored.course_id == course.id
     empty = course.modules[1]
     client.post(f"/studio/courses/feedback/modules/{empty.id}/delete")
     assert db.session.get(Module, empty.id) is None

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from lms.auth.forms import ButtonForm
 from lms.extensions import db
 from lms.models import Upload
+from lms.notify import audit
 from lms.studio import structure, uploads
 from lms.studio.access import lesson_of, module_of, staff_course
 from lms.studio.blueprint import bp
@@ -149,6 +150,7 @@ def restore_lesson(slug, lesson_id):
     if not ButtonForm().validate_on_submit():
         abort(400)
     structure.restore(lesson)
+    audit(current_user, "lesson.restore", course=course, detail=lesson.title)
     db.session.commit()
     hidden = f" {_hidden_by_module(lesson)}" if lesson.module.archived_at else ""
     flash(f"Lesson “{lesson.title}” restored.{hidden}", "success")

@@ -3,10 +3,11 @@
 import json
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from lms.auth.forms import ButtonForm
 from lms.extensions import db
+from lms.notify import audit
 from lms.studio import structure
 from lms.studio.access import module_of, staff_course
 from lms.studio.blueprint import bp
@@ -77,6 +78,7 @@ def restore_module(slug, module_id):
     if not ButtonForm().validate_on_submit():
         abort(400)
     structure.restore(module)
+    audit(current_user, "module.restore", course=course, detail=module.title)
     db.session.commit()
     flash(f"Module “{module.title}” restored.", "success")
     return redirect(url_for("studio.course", slug=course.slug, _anchor=f"module-{module.id}"))

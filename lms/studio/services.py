@@ -20,8 +20,8 @@ from lms.enrolment.services import (
     refill_seats,
 )
 from lms.extensions import db
-from lms.permissions import forget_access
 from lms.models import Course, CourseSkill, CourseStaff, Lesson, Module, Upload, User
+from lms.permissions import forget_access
 from lms.studio.uploads import path_of
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -137,6 +137,27 @@ def capacity_notice(course, previous_capacity):
         return None
     return (f"{course.enrolled_count} learners are enrolled, more than the new capacity of {course.capacity}. "
             "Nobody is removed: newcomers join the waitlist until a seat is free.")  # fmt: skip
+
+
+def enrolment_settings(course):
+    """The settings that decide who gets in, for the audit log (the key only as whether it changed)."""
+    return {"title": course.title, "enrolment": course.enrolment_policy, "capacity": course.capacity,
+            "opens": course.enrol_opens_at, "closes": course.enrol_closes_at, "key": course.enrolment_key_hash}  # fmt: skip
+
+
+def settings_changes(before, course):
+    """What a settings save changed among enrolment_settings(), in words: "capacity 25 -> 10; key changed"."""
+    after = enrolment_settings(course)
+    changes = []
+    for name, old in before.items():
+        new = after[name]
+        if old == new:
+            continue
+        if name == "key":
+            changes.append("enrolment key changed" if new else "enrolment key removed")
+        else:
+            changes.append(f"{name} {'none' if old is None else old} -> {'none' if new is None else new}")
+    return "; ".join(changes) or "description, skills or cover"
 
 
 def set_skills(course, text):

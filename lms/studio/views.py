@@ -133,6 +133,7 @@ def edit_course(slug):
         form.enrol_closes_at.data = utc_to_local(course.enrol_closes_at)
     if form.validate_on_submit():
         previous_capacity = course.capacity
+        before = services.enrolment_settings(course)
         try:
             services.update_course(course, **_course_settings(form))
             stale = _save_cover(form, course)
@@ -140,6 +141,8 @@ def edit_course(slug):
             db.session.rollback()
             _field_error(form, error)
         else:
+            audit(current_user, "course.settings", target=course, course=course,
+                  detail=services.settings_changes(before, course))  # fmt: skip
             db.session.commit()
             uploads.remove_files(stale)
             flash("Course settings saved.", "success")
