@@ -270,7 +270,13 @@ def test_people_list_visibility_search_block_and_queries(world, client, login, m
     assert not db.session.scalars(select(Notification).where(Notification.user_id == viewer.id)).all()
     client.post("/auth/logout")
     login(viewer)
-    assert client.get(f"/auth/people/{blocked.id}").status_code == 404, "hidden both ways"
+    # The blocker still meets the name in old threads: its link says whom they blocked, and nothing more of them
+    # (it was a dead 404 link before).
+    page = client.get(f"/auth/people/{blocked.id}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and f"You blocked {blocked.display_name}" in text
+    assert 'href="/people/connections"' in text and "Member since" in text
+    assert blocked.headline not in text and "negotiation" not in text.lower().split("<main")[1]
     client.post("/auth/logout")
     login(world["admin"])
     assert client.get(f"/auth/people/{blocked.id}").status_code == 200, "admins see every profile"

@@ -18,7 +18,7 @@ from lms.auth.forms import (
 from lms.extensions import db
 from lms.mail import send_mail
 from lms.models import User
-from lms.peers.directory import is_blocked_between, shows_full_profile
+from lms.peers.directory import has_blocked, is_blocked_between, shows_full_profile
 from lms.throttle import is_throttled, record_hit, window_minutes
 from lms.urls import next_from_request
 
@@ -245,7 +245,11 @@ def public_profile(user_id):
     user = db.get_or_404(User, user_id)
     # Blocking hides two people from each other (the peers' directory); admins still see every profile.
     if not current_user.is_admin and user.id != current_user.id and is_blocked_between(current_user.id, user.id):
-        abort(404)
+        # The blocker still meets the name in old threads: the link says whom they blocked and how to undo it.
+        # The blocked person learns nothing (404, as for an account that does not exist).
+        if not has_blocked(current_user.id, user.id):
+            abort(404)
+        return render_template("auth/public_profile.html", person=user, in_full=False, blocked_by_you=True)
     # A deactivated account's name still links from its posts: the page says the account is gone, no more.
     in_full = current_user.is_admin or (user.active and shows_full_profile(current_user, user))
     return render_template("auth/public_profile.html", person=user, in_full=in_full)

@@ -57,6 +57,10 @@ def is_blocked_between(a_id, b_id):
     ) is not None  # fmt: skip
 
 
+def has_blocked(blocker_id, blocked_id):
+    return db.session.get(Block, (blocker_id, blocked_id)) is not None
+
+
 def is_course_member(user, course):
     """Listed in (and may see) a course's people: active learners and the course's staff."""
     return db.session.scalar(
