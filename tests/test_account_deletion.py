@@ -107,3 +107,21 @@ def test_owners_and_the_only_admin_cannot_delete_their_account(client, login, ma
 def test_the_profile_links_to_account_deletion(client, login, make_user):
     login(make_user())
     assert f'href="{DELETE}"' in client.get("/auth/profile").get_data(as_text=True)
+
+
+def test_mentions_of_a_deleted_account_no_longer_link_to_its_profile(client, login, make_user):
+    owner = make_user(role="instructor", email="owner@example.com", name="Olga Owner")
+    course = make_course(owner, "Pricing")
+    lena = make_user(email="lena@example.com", name="Lena Leaving")
+    enrol(lena, course)
+    thread = discussion.create_thread(course, owner, title="Deposits?", body="@LenaLeaving, do you ask for one?")
+    db.session.commit()
+    profile = f'href="/auth/people/{lena.id}"'
+    assert profile in db.session.get(Post, thread.first_post_id).body_html
+
+    login(lena)
+    assert client.post(DELETE, data={"current_password": PASSWORD}).status_code == 302
+    login(owner)
+    page = client.get(f"/courses/{course.slug}/discussion/threads/{thread.id}").get_data(as_text=True)
+    # The instructor's words stay as written; the link to a profile that is gone (a 404) does not.
+    assert "do you ask for one?" in page and profile not in page

@@ -7,9 +7,12 @@ counts those rows feed, so that nothing keeps counting a person who is gone: sea
 review places.
 """
 
+import re
+
 from sqlalchemy import delete, func, select
 
 from lms.discussion import services as discussion
+from lms.discussion.people import path_for
 from lms.enrolment import services as enrolment_services
 from lms.extensions import db
 from lms.models import Course, CourseWish, Enrolment, Post, PostVote, User, WishVote
@@ -50,8 +53,19 @@ def delete_account(user):
     for wish in db.session.scalars(voted_wishes).all():
         feedback.toggle_vote(wish, user)
     release_slots_of(user.id)
+    _unlink_mentions(user.id)
     audit(None, "account.delete", target=user, detail=f"user {user.id} deleted their account")
     user_id = user.id
     db.session.flush()
     db.session.expunge(user)
     db.session.execute(delete(User).where(User.id == user_id), execution_options={"synchronize_session": False})
+
+
+def _unlink_mentions(user_id):
+    """Others' posts that @mentioned them link to their profile in the HTML stored on save; with the account gone
+    that link is a 404. The mention stays as its author wrote it, as text. (A post's HTML is in its fragment key,
+    so the cached thread pages follow.)"""
+    href = f'href="{path_for("auth.public_profile", user_id=user_id)}"'
+    link = re.compile(rf"<a {re.escape(href)}[^>]*>(.*?)</a>", re.DOTALL)
+    for post in db.session.scalars(select(Post).where(Post.body_html.contains(href, autoescape=True))).all():
+        post.body_html = link.sub(r"\1", post.body_html)
