@@ -125,3 +125,23 @@ def test_mentions_of_a_deleted_account_no_longer_link_to_its_profile(client, log
     page = client.get(f"/courses/{course.slug}/discussion/threads/{thread.id}").get_data(as_text=True)
     # The instructor's words stay as written; the link to a profile that is gone (a 404) does not.
     assert "do you ask for one?" in page and profile not in page
+
+
+def test_the_audit_log_keeps_no_e_mail_of_a_deleted_account(client, login, make_user):
+    owner = make_user(role="instructor", email="owner@example.com")
+    course = make_course(owner, "Pricing")
+    lena = make_user(email="lena@example.com", name="Lena Leaving")
+    enrolment = enrol(lena, course)
+    login(owner)
+    client.post(f"/courses/{course.slug}/roster/{enrolment.id}/remove")
+    client.post(f"/courses/{course.slug}/roster/{enrolment.id}/readmit")
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.detail == "lena@example.com")) == 2
+    lena_id = lena.id
+
+    client.post("/auth/logout")
+    login(lena)
+    assert client.post(DELETE, data={"current_password": PASSWORD}).status_code == 302
+    # The staff actions stay on the record, about the deleted user by id.
+    details = db.session.scalars(select(AuditEntry.detail).where(AuditEntry.action.like("enrolment.%"))).all()
+    assert details == [f"deleted user {lena_id}", f"deleted user {lena_id}"]
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.detail.contains("lena@"))) == 0

@@ -9,13 +9,13 @@ review places.
 
 import re
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from lms.discussion import services as discussion
 from lms.discussion.people import path_for
 from lms.enrolment import services as enrolment_services
 from lms.extensions import db
-from lms.models import Course, CourseWish, Enrolment, Post, PostVote, User, WishVote
+from lms.models import AuditEntry, Course, CourseWish, Enrolment, Post, PostVote, User, WishVote
 from lms.notify import audit
 from lms.peers import feedback
 from lms.peers.allocation import release_slots_of
@@ -54,6 +54,13 @@ def delete_account(user):
         feedback.toggle_vote(wish, user)
     release_slots_of(user.id)
     _unlink_mentions(user.id)
+    # Staff actions stay on the record (who removed whom), but about "deleted user <id>" (SQLite may give the id to
+    # a new account): the e-mail address is theirs and goes with them.
+    db.session.execute(
+        update(AuditEntry).where(AuditEntry.detail.contains(user.email, autoescape=True))
+        .values(detail=func.replace(AuditEntry.detail, user.email, f"deleted user {user.id}")),
+        execution_options={"synchronize_session": False},
+    )  # fmt: skip
     audit(None, "account.delete", target=user, detail=f"user {user.id} deleted their account")
     user_id = user.id
     db.session.flush()
