@@ -323,3 +323,22 @@ def test_the_report_queue_says_when_the_reported_author_posted_anonymously(world
     use(world.instructor)
     queue = client.get(world.url("reports")).get_data(as_text=True)
     assert queue.count("Tom Okafor") == 2 and queue.count("anonymous to peers") == 1
+
+
+def test_moderation_reasons_and_reports_lose_direction_controls(world, client, use):
+    """A reason is shown inside other text ("This thread is locked: <reason>", "A moderator hid your post in ...:
+    <reason>", the report queue): a right-to-left override in it turned round the rest of the line, as in titles
+    (found by exploratory testing)."""
+    thread = world.thread()
+    post = world.reply(thread, world.tom, body="Name and shame: client X")
+    use(world.maya)
+    client.post(world.post_url(thread, post, "report"), data={"reason": "\u202eNames a client"})
+    use(world.instructor)
+    client.post(world.post_url(thread, post, "hide"), data={"reason": "Names \u202ea client"})
+    client.post(world.thread_url(thread, "/lock"), data={"reason": "\u2067Answered\u2069, see the FAQ"})
+    db.session.expire_all()
+    assert db.session.scalar(select(PostReport.reason)) == "Names a client"
+    assert db.session.get(Post, post.id).hidden_reason == "Names a client"
+    assert db.session.get(Thread, thread.id).lock_reason == "Answered, see the FAQ"
+    messages = db.session.scalars(select(Notification.message).where(Notification.kind == "moderation")).all()
+    assert messages and not any("\u202e" in m or "\u2067" in m for m in messages)

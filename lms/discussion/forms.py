@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from lms.discussion.services import MAX_BODY, MAX_TITLE
 from lms.security import trimmed
-from lms.text_rules import HEADING_FILTERS, no_control_characters, visible
+from lms.text_rules import HEADING_FILTERS, no_control_characters, visible, without_direction_controls
 
 BODY_HELP = (
     "Markdown works: **bold**, lists, > quotes, `code`. "
@@ -67,9 +67,14 @@ class EditPostForm(FlaskForm):
     body = _body_field()
 
 
+# A reason or report is shown inside other text ("This thread is locked: <reason>", notifications, the report
+# queue), so it loses direction controls as titles do.
+REASON_FILTERS = [without_direction_controls, trimmed]
+
+
 class ReasonForm(FlaskForm):
     reason = StringField(
-        "Reason", filters=[trimmed],
+        "Reason", filters=REASON_FILTERS,
         validators=[DataRequired("Please say why — the author and readers will see it."),
                     Length(max=300, message="Please keep the reason under 300 characters."), no_control_characters],
     )  # fmt: skip
@@ -83,7 +88,7 @@ class RenameForm(ReasonForm):
 
 class ReportForm(FlaskForm):
     reason = TextAreaField(
-        "What is wrong with this post?", filters=[trimmed],
+        "What is wrong with this post?", filters=REASON_FILTERS,
         description="Only course staff see your report.",
         validators=[DataRequired("Please tell the moderators what is wrong."),
                     Length(max=500, message="Please keep it under 500 characters."), no_control_characters],
@@ -98,4 +103,4 @@ class MoveForm(FlaskForm):
 
 
 class ResolveForm(FlaskForm):
-    resolution = StringField("Note (optional)", filters=[trimmed], validators=[Optional(), Length(max=300)])
+    resolution = StringField("Note (optional)", filters=REASON_FILTERS, validators=[Optional(), Length(max=300)])

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from lms.auth.forms import ButtonForm  # noqa: F401  (re-exported for the peers views)
 from lms.security import trimmed
-from lms.text_rules import HEADING_FILTERS, visible
+from lms.text_rules import HEADING_FILTERS, visible, without_direction_controls
 
 MAX_TEXT = 20000
 
@@ -101,7 +101,7 @@ class ReplyForm(FlaskForm):
 
 
 class HideForm(FlaskForm):
-    reason = StringField("Reason for hiding", filters=[trimmed],
+    reason = StringField("Reason for hiding", filters=[without_direction_controls, trimmed],
                          validators=[DataRequired(message="Say why it is hidden."), Length(max=300)])  # fmt: skip
 
 
