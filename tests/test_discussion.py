@@ -44,6 +44,21 @@ def test_sending_a_new_thread_or_reply_twice_posts_it_once(world, client, use):
     assert db.session.scalar(select(func.count(Post.id))) == 3
 
 
+def test_the_same_short_reply_after_someone_else_replied_is_a_new_post(world, client, use):
+    """"Thanks!" to one peer, then "Thanks!" to the next: not a resent form, as someone posted in between. Before,
+    the second was dropped and its author taken back to the first (found by exploratory testing)."""
+    thread = world.thread()
+    reply = world.thread_url(thread, "/reply")
+    use(world.tom)
+    first = client.post(reply, data={"body": "Thanks!"})
+    use(world.maya)
+    client.post(reply, data={"body": "One more tip: put the deadline in the subject line."})
+    use(world.tom)
+    second = client.post(reply, data={"body": "Thanks!"})
+    assert second.location != first.location
+    assert db.session.scalar(select(func.count(Post.id)).where(Post.body_md == "Thanks!")) == 2
+
+
 def test_new_thread_form_prefills_the_lesson_and_rejects_bad_input(world, client, use):
     use(world.maya)
     page = client.get(world.url(f"new?lesson={world.lesson.id}")).get_data(as_text=True)

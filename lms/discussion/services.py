@@ -93,7 +93,11 @@ def add_reply(course, thread, author, *, body, anonymous=False, quoted_post=None
     if thread.locked and not author_is_staff:
         raise DiscussionError(f"This thread is locked: {thread.lock_reason or 'no new replies'}.")
     now = utcnow()
-    resent = _just_posted(author, body, now, Post.thread_id == thread.id, Post.id != thread.first_post_id)
+    # Only while it is still the thread's last post: the same short text ("Thanks!") after someone else's reply
+    # is a new reply, not the form sent again.
+    last_post = select(Thread.last_post_id).where(Thread.id == thread.id).scalar_subquery()
+    resent = _just_posted(author, body, now, Post.thread_id == thread.id, Post.id != thread.first_post_id,
+                          Post.id == last_post)  # fmt: skip
     if resent is not None:
         return resent
     check_posting_rate(author)
