@@ -111,10 +111,11 @@ def _outline_and_state(course, lesson, access):
         if not access.is_staff:
             # An enrolled learner came from a bookmark or a tab opened before the studio archived it: say so and
             # take them on to the course, rather than a "never existed" 404 page.
-            message = f"“{lesson.title}” has been taken out of this course. Here is where you are now."
-            if _wants_json():
+            gone = f"“{lesson.title}” has been taken out of this course"
+            if _wants_json():  # Mark done on the lesson page, which the learner stays on
+                message = f"{gone}, so it can no longer be marked done."
                 abort(make_response(jsonify({"ok": False, "message": message}), 404))
-            flash(message, "info")
+            flash(f"{gone}. Here is where you are now.", "info")
             abort(redirect(url_for("lessons.course_home", slug=course.slug)))
         state = LessonState(lesson=lesson, status="not_started", reason="This lesson is archived.")
     return outline, state
