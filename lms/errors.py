@@ -34,6 +34,9 @@ def render_error(code, message=None, **context):
 
 # Fields never shown back: the token itself, secrets, and where to go next.
 _NOT_TYPED = ("csrf_token", "next")
+# Parts of the names of the site's password fields (password, confirm, current_password, an enrolment key): a
+# passphrase has spaces and looks like typed text, but a secret is never shown back on a page.
+_SECRET_NAMES = ("password", "confirm", "key", "token")
 
 
 def typed_text():
@@ -43,7 +46,7 @@ def typed_text():
     posts, reasons), while choices and ids are single short words and stay out."""
     kept = []
     for name, value in request.form.items(multi=True):
-        if name in _NOT_TYPED or "password" in name or "token" in name or not value.strip():
+        if name in _NOT_TYPED or any(part in name for part in _SECRET_NAMES) or not value.strip():
             continue
         if any(ch.isspace() for ch in value.strip()) or len(value) > 24:
             kept.append((name.replace("_", " ").capitalize(), value))

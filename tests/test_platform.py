@@ -126,6 +126,24 @@ def test_form_from_before_the_last_login_keeps_the_text(client, make_user, app_c
     assert "Long text" in html and "Lena" in html  # still logged in
 
 
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_a_refused_form_never_shows_a_password_or_key_back(app, client, app_config):
+    """A passphrase has spaces, so it looked like typed text: the refused sign-up page showed the password
+    confirmation ("Confirm") in clear (found by exploratory testing). No password field comes back."""
+    token = _form_token(client, "/auth/register")
+    client = app.test_client()  # the session ended before the form was sent
+    passphrase = "correct horse battery staple"
+    html = client.post("/auth/register", data={"csrf_token": token, "display_name": "Pat Passphrase",
+                                               "email": "pat@example.com", "password": passphrase,
+                                               "confirm": passphrase},
+                       headers={"Referer": "http://localhost/auth/register"}).get_data(as_text=True)  # fmt: skip
+    assert "What you wrote" in html and "Pat Passphrase" in html and passphrase not in html
+    for page, secret in (("/courses/c/enrol", "key"), ("/studio/courses/c/edit", "enrolment_key")):
+        html = client.post(page, data={"csrf_token": token, secret: "the class of autumn 2026"},
+                           headers={"Referer": "http://localhost/"}).get_data(as_text=True)  # fmt: skip
+        assert "autumn 2026" not in html
+
+
 def test_admin_pages_need_admin(client, make_user, login):
     learner = make_user()
     instructor = make_user(role="instructor")
