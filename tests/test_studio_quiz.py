@@ -195,3 +195,20 @@ def test_removing_or_reordering_choices_keeps_stored_answers_on_the_same_text(cl
     client.post(edit, data=choice_data(prompt="First reply?", choices=reworded))
     db.session.expire_all()
     assert [c.id for c in question.choices] == [quote.id, budget.id]  # a reworded choice keeps its id
+
+
+def test_questions_and_choices_lose_direction_controls(client, login, make_user):
+    """A question's prompt is followed by "(choose all that apply)", and a choice's feedback is shown after the
+    result: a right-to-left override in either turned the site's words round, as in titles (found by exploratory
+    testing)."""
+    owner = make_user(role="instructor")
+    course = make_course(owner, "Authoring", slug="authoring")
+    lesson = lessons_of(course)[0]
+    login(owner)
+    client.post(f"/studio/courses/authoring/lessons/{lesson.id}/questions/new",
+                data=choice_data(prompt="Which \u202eare right?", kind="multiple",
+                                 choices=[("Ask \u202efirst", True, "Yes\u2067: learn"), ("Listen", True, "")]))
+    db.session.expire_all()
+    [question] = lesson.questions
+    assert question.prompt == "Which are right?"
+    assert [(c.text, c.feedback) for c in question.choices] == [("Ask first", "Yes: learn"), ("Listen", "")]

@@ -22,7 +22,7 @@ from wtforms.widgets import PasswordInput
 from lms.models.course import ENROLMENT_POLICIES, LEVELS
 from lms.security import trimmed
 from lms.studio.quiz import MAX_CHOICES
-from lms.text_rules import HEADING_FILTERS, visible
+from lms.text_rules import HEADING_FILTERS, visible, without_direction_controls
 
 
 def _lower(value):
@@ -133,17 +133,23 @@ class LessonForm(FlaskForm):
     requires_previous = BooleanField("Learners must complete the previous lesson first")
 
 
+# A prompt is followed by "(choose all that apply)", a choice's feedback by the site's result text: like titles,
+# they lose direction controls, which would turn those words round.
+QUIZ_TEXT_FILTERS = [without_direction_controls, trimmed]
+
+
 class ChoiceForm(FlaskForm):
     class Meta:
         csrf = False  # part of QuestionForm, which carries the token
 
-    text = StringField("Choice", filters=[trimmed], validators=[Optional(), Length(max=500)])
+    text = StringField("Choice", filters=QUIZ_TEXT_FILTERS, validators=[Optional(), Length(max=500)])
     is_correct = BooleanField("Correct")
-    feedback = StringField("Feedback when chosen", filters=[trimmed], validators=[Optional(), Length(max=1000)])
+    feedback = StringField("Feedback when chosen", filters=QUIZ_TEXT_FILTERS,
+                           validators=[Optional(), Length(max=1000)])  # fmt: skip
 
 
 class QuestionForm(FlaskForm):
-    prompt = TextAreaField("Question", filters=[trimmed], validators=[DataRequired(), Length(max=1000)])
+    prompt = TextAreaField("Question", filters=QUIZ_TEXT_FILTERS, validators=[DataRequired(), Length(max=1000)])
     kind = SelectField("Answer type", choices=[("single", "One correct choice"),
                                                ("multiple", "Several correct choices")])  # fmt: skip
     choices = FieldList(FormField(ChoiceForm), min_entries=5, max_entries=MAX_CHOICES)
