@@ -251,7 +251,7 @@ def test_course_page_fixed_date_and_prerequisite(client, owner):
     course.modules[1].requires_previous = True
     db.session.commit()
     html = client.get("/courses/leading").text
-    assert "Opens on 3 Dec 2026." in html and "Finish the previous module first." in html
+    assert "Opens on 03 Dec 2026." in html and "Finish the previous module first." in html  # as course home writes dates
 
 
 def test_preview_lesson_is_linked_when_lessons_exist(app, client, owner):
