@@ -444,3 +444,17 @@ def test_images_come_only_from_uploads_or_https_never_from_other_pages_of_the_si
         assert "src=" not in html, (source, html)
     kept = str(render_markdown("![chart](/studio/files/a1B2-c3.png) ![photo](https://images.example/p.jpg)", ugc=ugc))
     assert 'src="/studio/files/a1B2-c3.png"' in kept and 'src="https://images.example/p.jpg"' in kept
+
+
+def test_table_column_alignment_survives_and_no_other_style_does():
+    """`|:--|:-:|--:|` aligns a lesson table's columns; the cleaner used to empty every style (bleach has no CSS
+    sanitizer of its own), so learners saw `style=""` and a right-aligned price column on the left."""
+    from lms.content import render_markdown
+
+    html = str(render_markdown("| Item | Note | Price |\n|:--|:-:|--:|\n| A | b | 10 |"))
+    assert '<th style="text-align:left">Item</th>' in html and '<td style="text-align:right">10</td>' in html
+    assert '<td style="text-align:center">b</td>' in html and 'style=""' not in html
+    for hostile in ('<td style="text-align:right;background:url(https://x.test/)">x</td>',
+                    '<td style="color:red">x</td>', '<p style="text-align:right">x</p>'):  # fmt: skip
+        cleaned = str(render_markdown(f"<table><tr>{hostile}</tr></table>" if "<td" in hostile else hostile))
+        assert "url(" not in cleaned and "color" not in cleaned and "<p style" not in cleaned, cleaned
