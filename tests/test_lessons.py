@@ -333,6 +333,22 @@ def test_lesson_page_lists_attachments_and_body(client, login, instructor, learn
     assert "Next" in page and "Lesson 1.2" in page
 
 
+def test_attachment_sizes_read_as_people_count_them(client, login, instructor, learner):
+    """A one-page worksheet under half a kilobyte was listed as "(0 KB)", as if the file were empty, and a
+    video of several megabytes as thousands of KB."""
+    course = make_course(instructor)
+    lesson = lessons_of(course)[0]
+    for name, size in (("tiny.pdf", 300), ("slides.pdf", 3_670_016)):
+        db.session.add(Upload(stored_name=f"{name}x", original_name=name, content_type="application/pdf", size=size,
+                              kind="attachment", course_id=course.id, lesson_id=lesson.id))  # fmt: skip
+    db.session.commit()
+    enrol(learner, course)
+    login(learner)
+    page = client.get(url(course, lesson)).get_data(as_text=True)
+    assert "(1 KB)" in page and "(3.5 MB)" in page
+    assert "(0 KB)" not in page and "3584 KB" not in page
+
+
 def test_completion_percent_ignores_archived_lessons(app, instructor, learner):
     from lms.progress.services import course_percentages, mark_lesson_done
     from lms.studio.services import recompute_course_totals
