@@ -141,6 +141,22 @@ def test_lesson_form_refuses_a_foreign_embed(client, owner_course):
     assert '<iframe src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"' in preview
 
 
+def test_removing_the_video_takes_its_minutes_off_the_lesson(client, owner_course):
+    """The editor fills in the video's length again on every save: ticking "Remove the current video" kept those
+    minutes, so learners were told to plan for a video that was no longer there."""
+    _, course = owner_course
+    lesson, module = lessons_of(course)[0], course.modules[0]
+    edit = f"/studio/courses/feedback/lessons/{lesson.id}/edit"
+    video = "https://youtu.be/dQw4w9WgXcQ"
+    client.post(edit, data=lesson_data(module.id, body="Short text.", video_embed=video, video_minutes="8"))
+    assert lesson.minutes == 1 + 8 and course.total_minutes == 9 + 10 + 15 + 7
+    client.post(edit, data=lesson_data(module.id, body="Short text.", video_embed=lesson.video_embed_url,
+                                       video_minutes="8", remove_video="y"))  # fmt: skip
+    db.session.expire_all()
+    assert lesson.video_embed_url == "" and lesson.video_minutes == 0
+    assert lesson.minutes == 1 and course.total_minutes == 1 + 10 + 15 + 7
+
+
 def test_move_buttons_reorder_lessons_and_modules(client, owner_course):
     _, course = owner_course
     first, second, _third = lessons_of(course)[:3]

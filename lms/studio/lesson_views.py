@@ -40,6 +40,9 @@ def _save_lesson(form, course, module, lesson):
     if new_file and form.video_embed.data:
         raise StudioError("Choose either an uploaded video or an embed link, not both.", "video_embed")
     fields = _lesson_fields(form)
+    if form.remove_video.data and not new_file:
+        # The editor shows the length again on every save: without the video it must not count in the minutes.
+        fields["video_minutes"] = 0
     if lesson is None:
         lesson = structure.add_lesson(module, **fields)
         db.session.flush()
