@@ -158,6 +158,37 @@ def test_cover_follows_the_course_page(client, login, make_user, course_setup):
     assert client.get(f"/studio/files/{course.cover.stored_name}").status_code == 404
 
 
+def test_an_image_shown_on_the_course_page_or_a_free_preview_is_served_to_its_visitors(client, login, make_user,
+                                                                                     course_setup):
+    """The studio attaches images to a lesson and says to show them with ![...](/studio/files/...). Shown in the
+    course description or in the free preview lesson, an image attached to another lesson was a broken image
+    for every visitor who had not enrolled; its other files, and images no public page shows, stay closed."""
+    owner, course, (lesson, preview_lesson) = course_setup
+    attach(client, lesson, PNG, "overview.png")
+    attach(client, lesson, PNG, "private.png")
+    attach(client, lesson, PDF, "plan.pdf")
+    overview, private, pdf = db.session.scalars(select(Upload).order_by(Upload.id)).all()
+    shown, kept = f"/studio/files/{overview.stored_name}", f"/studio/files/{private.stored_name}"
+    client.post("/studio/courses/files-course/settings", data={
+        "title": "Files", "slug": "files-course", "description": f"What you get:\n\n![Overview]({shown})",
+        "level": "intro", "enrolment_policy": "open"})  # fmt: skip
+    assert shown in course.description_html
+    client.post("/auth/logout")
+    visitor = [client.get(f"/studio/files/{u.stored_name}").status_code for u in (overview, private, pdf)]
+    assert visitor == [200, 404, 404]
+    login(make_user())
+    assert client.get(shown).status_code == 200 and client.get(kept).status_code == 403
+
+    course.description_md, course.description_html = "", ""
+    preview_lesson.is_preview = True
+    preview_lesson.body_html = f'<p><img src="{kept}" alt="Chart"></p>'
+    db.session.commit()
+    assert client.get(kept).status_code == 200 and client.get(shown).status_code == 403
+    course.status = "draft"
+    db.session.commit()
+    assert client.get(kept).status_code == 403
+
+
 def test_files_of_an_archived_lesson_or_module_are_no_longer_served(client, login, make_user, course_setup):
     """A lesson's files follow the lesson: once it or its module is archived (kept for the progress learners made
     in it), nobody but the staff gets them, free preview or not."""

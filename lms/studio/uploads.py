@@ -10,6 +10,7 @@ import secrets
 import unicodedata
 
 from flask import current_app
+from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import Upload
@@ -144,8 +145,9 @@ def remove_files(paths):
 
 
 def can_download(user, upload):
-    """Staff see their course's files; covers follow the course page; lesson files follow the lesson."""
-    from lms.models import Course, Lesson
+    """Staff see their course's files; covers follow the course page; lesson files follow the lesson; images
+    follow the public pages that show them."""
+    from lms.models import Course
 
     course = db.session.get(Course, upload.course_id) if upload.course_id else None
     if course is None:
@@ -154,6 +156,12 @@ def can_download(user, upload):
         return True
     if course.cover_upload_id == upload.id:
         return can_view_course_page(user, course)
+    return _lesson_file_open_to(user, course, upload) or _image_shown_to(user, course, upload)
+
+
+def _lesson_file_open_to(user, course, upload):
+    from lms.models import Lesson
+
     lesson = db.session.get(Lesson, upload.lesson_id) if upload.lesson_id else None
     if lesson is None or lesson.course_id != course.id:
         return False
@@ -163,6 +171,24 @@ def can_download(user, upload):
     if lesson.is_preview and course.status == "published":
         return True
     return can_take_course(user, course)
+
+
+def _image_shown_to(user, course, upload):
+    """An image the course description or a free preview lesson shows (the studio attaches images to a lesson,
+    and they may be shown anywhere in the course): whoever may read that page gets it, not a broken image."""
+    from lms.models import Lesson
+
+    if not upload.content_type.startswith("image/") or not can_view_course_page(user, course):
+        return False
+    source = f"/studio/files/{upload.stored_name}"
+    if source in (course.description_html or ""):
+        return True
+    if course.status != "published":
+        return False
+    preview_ids = {lesson.id for lesson in syllabus(course) if lesson.is_preview}
+    return bool(preview_ids) and db.session.scalar(
+        select(Lesson.id).where(Lesson.id.in_(preview_ids), Lesson.body_html.contains(source, autoescape=True)).limit(1)
+    ) is not None
 
 
 def is_inline(upload):
