@@ -181,3 +181,23 @@ def test_demo_instructor_analytics_and_learner_resume(live_server, page, screens
     expect(page.locator(".lead")).to_have_text(re.compile(r"opens on \d{2} \w{3} \d{4}\.$"))
     expect(page.get_by_text("It opens on")).to_have_count(0)
     screenshot(page, "learning-locked-phone")
+
+
+def test_a_question_written_over_several_lines_keeps_its_lines(live_server, page):
+    """The studio asks for the question in a text area, so scenarios come as paragraphs ("A client writes: …",
+    then the question); the lesson page ran them into one line, the quoted message and the question alike."""
+    base = live_server.url
+    with live_server.app.app_context():
+        instructor = create_user("ivo@example.com", "Ivo Instructor", PASSWORD, role="instructor")
+        learner = create_user("lena@example.com", "Lena Learner", PASSWORD)
+        course = make_course(instructor, title="Client communication", slug="client-communication", modules=((5,),))
+        prompt = 'A client writes:\r\n\r\n"Your invoice is 20% over the quote."\r\n\r\nWhich reply is best?'
+        add_quiz(lessons_of(course)[0], pass_mark=100, questions=((prompt, [("Explain", True), ("Discount", False)]),))
+        enrol(learner, course)
+        db.session.commit()
+        lesson_id = lessons_of(course)[0].id
+    log_in(page, base)
+    page.goto(f"{base}/learn/client-communication/lessons/{lesson_id}")
+    legend = page.locator(".quiz legend").first.inner_text()
+    assert legend.split("\n") == ["1. A client writes:", "", '"Your invoice is 20% over the quote."', "",
+                                  "Which reply is best?"]  # fmt: skip
