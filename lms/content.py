@@ -31,6 +31,17 @@ _ALIGN_STYLE = re.compile(r"^text-align:(left|right|center)$")
 _markdown = MarkdownIt("commonmark", {"linkify": False, "html": True}).enable("table").enable("strikethrough")
 
 
+def _below_the_page_title(state):
+    """`# Heading` becomes an h2: every page that shows Markdown has its own h1 (the lesson, course or thread
+    title), and a second one breaks the outline screen readers navigate by. ## and below stay as written."""
+    for token in state.tokens:
+        if token.tag == "h1" and token.type in ("heading_open", "heading_close"):
+            token.tag = "h2"
+
+
+_markdown.core.ruler.push("below_the_page_title", _below_the_page_title)
+
+
 def _filter_attributes(tag, name, value):
     if name in ALLOWED_ATTRIBUTES.get(tag, ()):
         if name == "style":

@@ -349,6 +349,24 @@ def test_attachment_sizes_read_as_people_count_them(client, login, instructor, l
     assert "(0 KB)" not in page and "3584 KB" not in page
 
 
+def test_a_lesson_text_that_starts_with_a_top_heading_leaves_the_page_one_title(client, login, instructor, learner):
+    """`# Heading` is how most people start a Markdown text: it made a second h1 on the lesson page, as big as
+    the lesson's title and breaking the page outline screen readers navigate by. Markdown's top heading is
+    now an h2, the level below the page's title; ## and below stay as written."""
+    from lms.content import render_markdown
+
+    course = make_course(instructor)
+    lesson = lessons_of(course)[0]
+    lesson.body_md = "# Before the call\n\nText.\n\n## Questions to ask\n\n### Budget"
+    lesson.body_html = str(render_markdown(lesson.body_md))
+    db.session.commit()
+    enrol(learner, course)
+    login(learner)
+    page = client.get(url(course, lesson)).get_data(as_text=True)
+    assert page.count("<h1") == 1 and "<h2>Before the call</h2>" in page
+    assert "<h2>Questions to ask</h2>" in page and "<h3>Budget</h3>" in page
+
+
 def test_completion_percent_ignores_archived_lessons(app, instructor, learner):
     from lms.progress.services import course_percentages, mark_lesson_done
     from lms.studio.services import recompute_course_totals
