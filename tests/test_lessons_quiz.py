@@ -139,3 +139,19 @@ def test_score_quiz_contract(app, setup):
     assert feedback[0]["question"].id == q1.id
     assert [c.id for c in feedback[0]["chosen"]] == [c1["Ask questions"]]
     assert "Right." in feedback[0]["feedback"]
+
+
+def test_feedback_of_several_chosen_choices_reads_as_separate_notes(client, setup):
+    """Feedback is written per choice, usually without a closing full stop: two chosen choices ran together
+    into one sentence ("Not quite. Goals matter Not in a kick-off")."""
+    course, lesson, _ = setup
+    c1, c2, q1, q2 = choice_ids(lesson)
+    for choice in q2.choices:
+        choice.feedback = {"Goals": "Goals matter", "Budget": "So does money", "Your holiday": "Not in a kick-off"}[
+            choice.text]
+    db.session.commit()
+    response = client.post(quiz_url(course, lesson), data={
+        f"question-{q1.id}": c1["Ask questions"], f"question-{q2.id}": [c2["Goals"], c2["Your holiday"]]})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Goals matter Not in a kick-off" not in page
+    assert "<strong>Not quite.</strong><br>Goals matter<br>Not in a kick-off</p>" in page
