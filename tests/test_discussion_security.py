@@ -221,6 +221,17 @@ def test_search_finds_titles_and_bodies_with_prefix_and_highlight(world, client,
     assert "2 results" in client.get(world.url("search?q=negotiat")).get_data(as_text=True)
 
 
+def test_a_search_page_past_the_last_says_so_instead_of_nothing_found(world, client, use):
+    """A bookmarked second page of results after posts went away: not "1 result" and "Nothing found" at once."""
+    world.thread(title="Late invoices", body="They pay after 90 days")
+    use(world.maya)
+    page = client.get(world.url("search?q=invoice&page=3")).get_data(as_text=True)
+    assert "Nothing found" not in page
+    assert "There is no page 3: 1 result fits on 1 page." in page
+    assert 'href="/courses/client-communication/discussion/search?q=invoice&amp;page=1">Go to the last page</a>' in page
+    assert "Nothing found" in client.get(world.url("search?q=refund")).get_data(as_text=True)
+
+
 def test_search_stays_within_the_course_and_follows_edits(world, client, use):
     from lms.discussion import services
     from tests.factories import enrol

@@ -322,7 +322,9 @@ class SearchHit:
 
 
 def search_page(course, viewer, query, page=1, per_page=20):
-    offset = (max(page, 1) - 1) * per_page
+    """The page of search hits as a ListPage (items: SearchHit), so a page past the last can say so."""
+    page = max(page, 1)
+    offset = (page - 1) * per_page
     with_snippets, total = search.search_post_ids(
         db.session.connection(), course.id, query, include_hidden=viewer.is_staff, limit=per_page, offset=offset
     )
@@ -336,7 +338,7 @@ def search_page(course, viewer, query, page=1, per_page=20):
     for post_id, title_html, snippet_html in with_snippets:
         post = posts[post_id]
         hits.append(SearchHit(post, byline(post.author, post.anonymous, viewer), title_html, snippet_html))
-    return hits, total
+    return ListPage(page, per_page, total, hits)
 
 
 @cache

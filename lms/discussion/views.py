@@ -66,10 +66,8 @@ def board(slug):
 def search(slug):
     course, viewer = load_course(slug)
     query = request.args.get("q", "").strip()[:200]
-    page = query_int("page", 1)
-    hits, total = queries.search_page(course, viewer, query, page) if query else ([], 0)
-    return render_template("discussion/search.html", course=course, viewer=viewer, query=query, hits=hits,
-                           total=total, page=page, per_page=20)  # fmt: skip
+    results = queries.search_page(course, viewer, query, query_int("page", 1)) if query else None
+    return render_template("discussion/search.html", course=course, viewer=viewer, query=query, results=results)
 
 
 @bp.post("/courses/<slug>/discussion/follow")
