@@ -216,6 +216,18 @@ def test_notification_link_leads_to_the_post(world, client, use):
     assert db.session.get(Post, post.id) is not None
 
 
+def test_a_notifications_page_past_the_last_says_so_instead_of_nothing_new(world, client, use):
+    """Maya has a notification: page 3 of her list must not tell her "Nothing new" and hide "Mark all as read"."""
+    world.reply(world.thread(), world.tom)
+    use(world.maya)
+    page = client.get("/notifications/?page=3").get_data(as_text=True)
+    assert "Nothing new" not in page
+    assert "There is no page 3: 1 notification fits on 1 page." in page
+    assert 'href="/notifications/?page=1">Go to the last page</a>' in page
+    assert "Mark all as read" in page
+    assert "Nothing new" not in client.get("/notifications/").get_data(as_text=True)
+
+
 def test_a_first_digest_leaves_out_what_was_read_or_came_while_mail_was_off(app, world, runner, outbox):
     """Tom had e-mail off, then read his notifications in the app and switched to a daily digest: the digest
     brings only what is new and unread since then."""
