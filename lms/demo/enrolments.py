@@ -32,7 +32,8 @@ def seed(users):
     """
     created = False
     # The request notifies the instructor with a link; a request context lets that link be built from the CLI.
-    with current_app.test_request_context():
+    # Its address is the site's (PUBLIC_URL), as for digests: e-mailed links must not point at http://localhost/.
+    with current_app.test_request_context(base_url=current_app.config.get("PUBLIC_URL") or None):
         learner = users["learner"]
         for slug in ACTIVE_FOR_LEARNER:
             created = _enrol_once(_course(slug), learner) or created

@@ -82,8 +82,9 @@ WISHES = [
 def seed(users):
     """Create the demo peer data if missing; return True when anything was created."""
     created = False
-    # Notifications build links with url_for; a request context lets that work from the CLI.
-    with current_app.test_request_context():
+    # Notifications build links with url_for; a request context lets that work from the CLI. Its address is the
+    # site's (PUBLIC_URL), as for digests: the e-mailed links must not point at http://localhost/.
+    with current_app.test_request_context(base_url=current_app.config.get("PUBLIC_URL") or None):
         peers, made = _demo_peers()
         created = made or created
         course = _course(ASSIGNMENT_COURSE)
