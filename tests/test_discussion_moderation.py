@@ -273,6 +273,26 @@ def test_a_reported_post_keeps_its_evidence_after_its_author_edits_or_deletes_it
     assert "You are all idiots" not in client.get(world.thread_url(thread)).get_data(as_text=True)
 
 
+def test_a_reporters_data_download_keeps_the_staff_side_of_the_report_and_removed_words_out(world, client, use):
+    """Maya's own report is hers to download (what she reported, why, when it was dealt with); the words Tom
+    removed since, the moderator's note and who wrote it are not: the app shows her none of them."""
+    thread = world.thread()
+    reply = world.reply(thread, world.tom, body="You are all idiots")
+    use(world.maya)
+    client.post(world.post_url(thread, reply, "report"), data={"reason": "Insulting"})
+    use(world.tom)
+    client.post(world.post_url(thread, reply, "delete"))
+    use(world.instructor)
+    report = db.session.scalar(select(PostReport))
+    client.post(world.url(f"reports/{report.id}/resolve"), data={"resolution": "Tom was warned twice already"})
+    use(world.maya)
+    download = client.get("/progress/my-data.json")
+    [mine] = download.get_json()["discussion_reports_made"]
+    assert mine["post_id"] == reply.id and mine["reason"] == "Insulting" and mine["resolved_at"]
+    text = download.get_data(as_text=True)
+    assert "You are all idiots" not in text and "warned twice" not in text and "resolved_by_id" not in text
+
+
 def test_staff_can_replace_an_abusive_thread_title(world, client, use):
     thread = world.thread(title="Tom is a fraud")
     use(world.tom)

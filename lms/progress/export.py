@@ -24,8 +24,9 @@ def _row(obj, exclude=()):
             if attr.key not in exclude}  # fmt: skip
 
 
-def _rows(model, *where, order_by=None):
-    return [_row(obj) for obj in db.session.scalars(select(model).where(*where).order_by(order_by or model.id))]
+def _rows(model, *where, order_by=None, exclude=()):
+    rows = db.session.scalars(select(model).where(*where).order_by(order_by or model.id))
+    return [_row(obj, exclude) for obj in rows]
 
 
 def _authored(model_name, user):
@@ -60,14 +61,19 @@ OWNED_ROWS = (
     ("people_reports_made", "peers", "PeerReport", "reporter_id", "id"),
 )
 
+# Columns of those rows that are someone else's, not the learner's: of a post report, the staff's side (their
+# note and who resolved it, shown only in the staff's queue) and the reported post's text as kept for the
+# moderators, which its author may have removed since (the thread then shows the reporter "Removed by author").
+OTHERS_COLUMNS = {"discussion_reports_made": {"reported_html", "resolution", "resolved_by_id"}}
 
-def _owned(module_name, model_name, column, order, user):
+
+def _owned(module_name, model_name, column, order, user, exclude=()):
     import importlib
 
     model = getattr(importlib.import_module(f"lms.models.{module_name}"), model_name, None)
     if model is None or not hasattr(model, column):
         return None
-    return _rows(model, getattr(model, column) == user.id, order_by=getattr(model, order))
+    return _rows(model, getattr(model, column) == user.id, order_by=getattr(model, order), exclude=exclude)
 
 
 def _peer_extras(user, data):
@@ -124,7 +130,7 @@ def export_user_data(user):
         if rows is not None:
             data[key] = rows
     for key, module_name, model_name, column, order in OWNED_ROWS:
-        rows = _owned(module_name, model_name, column, order, user)
+        rows = _owned(module_name, model_name, column, order, user, OTHERS_COLUMNS.get(key, ()))
         if rows is not None:
             data[key] = rows
     _peer_extras(user, data)
