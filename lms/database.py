@@ -3,7 +3,7 @@
 import time
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, event, exc, func, text
+from sqlalchemy import bindparam, event, exc, func, or_, text
 from sqlalchemy.engine import Engine
 
 _configured = False
@@ -107,6 +107,14 @@ def contains_text(column, words):
     for "_" must not match everyone)."""
     escaped = words.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return func.lower(column).like(f"%{escaped}%", escape="\\")
+
+
+def starts_a_word(column, words):
+    """Like contains_text, but `words` must begin the text or one of its words (after a space or a comma): in a
+    list such as "negotiation, go, postgres", "go" and "negot" find it, "tion" does not."""
+    escaped = words.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    lowered = func.lower(column)
+    return or_(*(lowered.like(pattern, escape="\\") for pattern in (f"{escaped}%", f"% {escaped}%", f"%,{escaped}%")))
 
 
 def utcnow():

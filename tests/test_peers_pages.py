@@ -223,6 +223,28 @@ def test_the_data_export_holds_what_the_peer_features_keep_about_me_and_nothing_
     assert [r["comment_md"] for r in data["peer_reviews_given"]] == ["Warm and clear; name the budget earlier."]
 
 
+def test_people_skill_search_matches_skills_not_letters_inside_other_skills(world, client, login, make_user):
+    """Looking for "go" (the language) listed everyone with "negotiation" too: a skill search finds skills, or words
+    in them, by their beginning."""
+    course = world["course"]
+    for email, name, skills in (("jonas@example.com", "Jonas Go", "negotiation, go, postgres"),
+                                ("priya@example.com", "Priya Pipelines", "negotiation, python, data pipelines"),
+                                ("ux@example.com", "Uma Ux", "interaction design, React Native")):
+        enrol(make_user(email=email, name=name, profile_visible=True, skills=skills), course)
+    login(world["a"])
+
+    def found(skill):
+        page = client.get(f"/courses/{course.slug}/people", query_string={"skill": skill}).get_data(as_text=True)
+        return {name for name in ("Jonas Go", "Priya Pipelines", "Uma Ux") if f">{name}</a>" in page}
+
+    assert found("go") == {"Jonas Go"}
+    assert found("negot") == found("Negotiation") == {"Jonas Go", "Priya Pipelines"}
+    assert found("pipelines") == found("data pip") == {"Priya Pipelines"}
+    assert found("react") == found("native") == {"Uma Ux"}
+    assert found("act") == found("tion") == set()
+    assert found("%") == found("_") == set()
+
+
 def test_people_list_visibility_search_block_and_queries(world, client, login, make_user, count_queries):
     course = world["course"]
     viewer = world["a"]

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from lms.database import contains_text, utcnow
+from lms.database import starts_a_word, utcnow
 from lms.discussion.people import path_for
 from lms.extensions import db
 from lms.models import (
@@ -112,7 +112,7 @@ def people_page(course, viewer, *, skill="", page=1):
     )  # fmt: skip
     skill = (skill or "").strip()
     if skill:
-        query = query.where(contains_text(User.skills, skill))
+        query = query.where(starts_a_word(User.skills, skill))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     page = max(1, page)
     rows = db.session.execute(query.limit(PEOPLE_PER_PAGE).offset((page - 1) * PEOPLE_PER_PAGE)).all()
