@@ -232,6 +232,14 @@ def test_a_search_page_past_the_last_says_so_instead_of_nothing_found(world, cli
     assert "Nothing found" in client.get(world.url("search?q=refund")).get_data(as_text=True)
 
 
+def test_a_search_with_nothing_to_look_for_says_so_instead_of_nothing_found(world, client, use):
+    world.thread(title="Late invoices", body="They pay after 90 days")
+    use(world.maya)
+    page = client.get(world.url("search?q=%3F%20*%20-")).get_data(as_text=True)
+    assert "0 results" not in page and "Nothing found" not in page
+    assert "“? * -” has no letters or numbers to search for." in page
+
+
 def test_search_stays_within_the_course_and_follows_edits(world, client, use):
     from lms.discussion import services
     from tests.factories import enrol

@@ -322,7 +322,10 @@ class SearchHit:
 
 
 def search_page(course, viewer, query, page=1, per_page=20):
-    """The page of search hits as a ListPage (items: SearchHit), so a page past the last can say so."""
+    """The page of search hits as a ListPage (items: SearchHit), so a page past the last can say so; None when
+    the query has no word to look for (only punctuation or symbols)."""
+    if not search.tokens(query):
+        return None
     page = max(page, 1)
     offset = (page - 1) * per_page
     with_snippets, total = search.search_post_ids(
