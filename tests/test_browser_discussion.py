@@ -169,3 +169,24 @@ def test_a_post_of_deeply_nested_quotes_fits_a_phone(live_server, browser, cours
     page.get_by_role("button", name="Post reply").click()
     expect(page.get_by_text("Put it in writing, and bring the brief.")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_a_phone_shows_unread_notifications_on_the_menu_button(live_server, browser, course_with_learners):
+    """On a phone the bell sits behind the Menu button: Maya must see that something is new without opening it."""
+    base = live_server.url
+    context = browser.new_context(viewport=PHONE)
+    maya = context.new_page()
+    maya.goto(base + "/auth/login")  # Tom's reply to her story is one unread notification
+    maya.get_by_label("E-mail").fill("maya@example.com")
+    maya.get_by_label("Password").fill(PASSWORD)
+    maya.get_by_role("button", name="Log in").click()
+    expect(maya.get_by_role("heading", name="Hi, Maya Lindqvist")).to_be_visible()
+    menu = maya.get_by_role("button", name="Menu")
+    expect(maya.locator("#site-nav .bell")).to_be_hidden()
+    expect(menu).to_contain_text("1")
+    expect(menu).to_have_accessible_name("Menu (1 unread notification)")
+    menu.click()
+    maya.locator("#site-nav .bell").click()
+    maya.get_by_role("button", name="Mark all as read").click()
+    expect(maya.get_by_role("button", name="Menu", exact=True)).to_be_visible()
+    context.close()
