@@ -293,6 +293,24 @@ def test_a_reporters_data_download_keeps_the_staff_side_of_the_report_and_remove
     assert "You are all idiots" not in text and "warned twice" not in text and "resolved_by_id" not in text
 
 
+def test_a_replaced_title_leaves_no_ones_notifications_quoting_the_old_one(world, client, use):
+    """The board and the thread show the new title; the bell and a digest still to come must not keep the old."""
+    from lms.discussion import services
+
+    services.set_board_follow(world.course, world.tom, True)
+    thread = world.thread(title="Tom is a fraud")
+    world.reply(thread, world.tom, body="That is not fair")
+    other = world.thread(title="Tom is a fraud, part two?")  # another thread that quotes the same words
+    use(world.instructor)
+    client.post(world.thread_url(thread, "/rename"), data={"title": "A dispute", "reason": "Names a peer"})
+    messages = [n.message for n in db.session.scalars(select(Notification).order_by(Notification.id))]
+    assert "Maya Lindqvist started “A dispute” in Client communication" in messages
+    assert "Tom Okafor replied in “A dispute”" in messages
+    assert not [m for m in messages if "“Tom is a fraud”" in m], messages
+    assert any("“Tom is a fraud, part two?”" in m for m in messages), "other threads keep their titles"
+    assert other.title == "Tom is a fraud, part two?"
+
+
 def test_staff_can_replace_an_abusive_thread_title(world, client, use):
     thread = world.thread(title="Tom is a fraud")
     use(world.tom)

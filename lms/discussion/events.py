@@ -6,14 +6,14 @@ never the person who caused it, and only people who still take part in the cours
 
 from collections import defaultdict
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from lms.database import utcnow
 from lms.discussion.people import Viewer, byline, member_ids, path_for, staff_ids
 from lms.extensions import db
 from lms.mail import send_mail
 from lms.models import Block, Notification, User
-from lms.models.discussion import BoardFollow, ThreadFollow
+from lms.models.discussion import BoardFollow, Post, ThreadFollow
 from lms.notify import absolute_url, notify, shortened
 
 
@@ -132,6 +132,22 @@ def moderated(course, thread, author_id, actor, message, url):
     if author_id is None or author_id == actor.id:
         return
     _send(course, {author_id: "moderation"}, lambda *_: message, url)
+
+
+def retitled(course, thread, old_title):
+    """The staff replaced a thread's title (an abusive one, say): the notifications already made about it quote
+    the title, so they now quote the new one. Else the old title lives on in everyone's bell and in the digests
+    still to be sent. Only notifications that link into this thread change: one query for its posts, one update."""
+    post_ids = db.session.scalars(select(Post.id).where(Post.thread_id == thread.id))
+    urls = [path_for("discussion.goto_post", slug=course.slug, post_id=post_id) for post_id in post_ids]
+    urls.append(path_for("discussion.thread", slug=course.slug, thread_id=thread.id))
+    quoted_old, quoted_new = f"“{old_title}”", f"“{thread.title}”"
+    db.session.execute(
+        update(Notification)
+        .where(Notification.url.in_(urls), Notification.message.contains(quoted_old, autoescape=True))
+        .values(message=func.substr(func.replace(Notification.message, quoted_old, quoted_new), 1, 500))
+        .execution_options(synchronize_session=False)
+    )
 
 
 # --- Digests ---------------------------------------------------------------------------------------------

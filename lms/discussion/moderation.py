@@ -37,6 +37,7 @@ def rename_thread(course, thread, actor, title, reason):
     old_title, thread.title = thread.title, title.strip()
     audit(actor, "discussion.rename", target=thread, course=course,
           detail=f"{old_title} -> {thread.title}: {reason}")  # fmt: skip
+    events.retitled(course, thread, old_title)
     events.moderated(course, thread, thread.author_id, actor,
                      f"A moderator renamed your thread to “{thread.title}”: {reason}", _thread_url(course, thread))  # fmt: skip
 
