@@ -517,6 +517,24 @@ def test_a_review_is_labelled_edited_only_after_its_author_changes_it(world, cli
     assert "Instructor's reply (to an earlier version of this review)" in course_page
 
 
+def test_review_and_wish_pages_past_the_last_say_so_instead_of_none_yet(world, client, login):
+    """Page 30 of a course's reviews said "4.5 from 2 reviews" and "No reviews yet."; page 40 of the wishes told a
+    learner "No wishes yet. Be the first" under a list that has some."""
+    course, a = world["course"], world["a"]
+    db.session.add(LessonProgress(user_id=a.id, lesson_id=lessons_of(course)[0].id, course_id=course.id,
+                                  completed_at=utcnow()))  # fmt: skip
+    feedback.save_course_review(course, a, 4, "Useful.")
+    feedback.propose_wish(a, "Handling scope creep", "Agencies keep adding pages.")
+    db.session.commit()
+    login(a)
+    reviews = client.get(f"/courses/{course.slug}/reviews?page=30").get_data(as_text=True)
+    assert "No reviews yet" not in reviews and "There is no page 30: 1 review fits on 1 page." in reviews
+    assert f'href="/courses/{course.slug}/reviews?page=1">Go to the last page</a>' in reviews
+    wishes = client.get("/wishes/?page=40").get_data(as_text=True)
+    assert "No wishes yet" not in wishes and "There is no page 40: 1 wish fits on 1 page." in wishes
+    assert 'href="/wishes/?page=1">Go to the last page</a>' in wishes
+
+
 def test_wish_titles_lose_direction_controls(world, client, login):
     login(world["a"])
     response = client.post("/wishes/", data={"title": "\u202e\u3164\u3164\u3164\u3164\u3164",
