@@ -192,6 +192,9 @@ def test_admin_user_list_searches_literally_keeps_its_place_and_logs_only_change
     assert "role.change" in client.get("/admin/audit?actor=admin").text
     past = client.get("/admin/users?page=99").text
     assert "There is no page 99" in past and "Go to the last page" in past
+    assert "There is no page 99: 1 entry fits on 1 page." in client.get("/admin/audit?page=99").text
+    client.post(f"/admin/users/{snake.id}/role", data={"role": "learner"})
+    assert "There is no page 99: 2 entries fit on 1 page." in client.get("/admin/audit?page=99").text  # not "entrys"
     users = client.get("/admin/users").text
     assert f'<tr id="user-{snake.id}">' in users and "Deactivate<span class=\"visually-hidden\"> Snake Case</span>" in users
 
