@@ -335,6 +335,21 @@ def test_board_filters_and_sort(world, client, use):
     assert client.get(world.url("?filter=nonsense&sort=bogus&page=x")).status_code == 200
 
 
+def test_a_thread_page_past_the_last_says_so_instead_of_showing_nothing(world, client, use):
+    """An old link to page 9 of a thread showed its title, no posts and no word why."""
+    thread = world.thread()
+    world.reply(thread, world.tom)
+    world.reply(thread, world.tom, body="Second")
+    use(world.maya)
+    page = client.get(world.thread_url(thread, "?page=9")).get_data(as_text=True)
+    assert "There is no page 9: 2 replies fit on 1 page." in page
+    assert f'href="/courses/client-communication/discussion/threads/{thread.id}?page=1">Go to the last page</a>' in page
+    quiet = world.thread(title="Nobody answered yet")
+    page = client.get(world.thread_url(quiet, "?page=2")).get_data(as_text=True)
+    assert "There is no page 2: this thread has no replies yet." in page
+    assert f'href="/courses/client-communication/discussion/threads/{quiet.id}">Go to its start</a>' in page
+
+
 def test_board_pages_and_filters_count_what_they_show(world, client, use):
     bulk_threads(world.course, world.tom, 30)
     world.thread(world.maya, title="Maya question", kind="question")
