@@ -88,7 +88,7 @@ def test_unknown_code_is_a_friendly_404(client):
     assert client.get("/certificates/" + "x" * 500).status_code == 404
 
 
-def test_revoked_certificate_says_so(client, instructor, learner):
+def test_revoked_certificate_says_so(client, login, instructor, learner):
     course = make_course(instructor)
     enrol(learner, course)
     cert = services.issue_certificate(learner.id, course.id)
@@ -98,6 +98,9 @@ def test_revoked_certificate_says_so(client, instructor, learner):
     page = client.get(f"/certificates/{cert.code}").get_data(as_text=True)
     assert "revoked" in page and "Issued by mistake." in page
     assert "Verified certificate" not in page
+    login(learner)  # their list no longer offers it for sharing
+    mine = client.get("/progress/certificates").get_data(as_text=True)
+    assert "Revoked" in mine and "It is no longer valid: Issued by mistake." in mine and "Share link" not in mine
 
 
 def test_a_certificate_shows_one_date_its_holders_for_every_reader(client, login, make_user, instructor, learner):
