@@ -322,20 +322,27 @@ def withdraw(course, user):
     return enrolment
 
 
+def _seat_or_waitlist(enrolment, course):
+    """Staff let someone in (approve, readmit): a free seat, else the end of the waitlist. True when seated.
+    The caller holds the course lock."""
+    now = utcnow()
+    enrolment.decided_at = now
+    if _has_free_seat(course):
+        _activate(enrolment, course, now)
+        return True
+    enrolment.status, enrolment.requested_at, enrolment.ended_at = "waitlisted", now, None
+    return False
+
+
 def approve(course, enrolment, actor):
     """Staff accept a pending request; with no free seat the learner goes on the waitlist instead."""
     forget_access()  # this request's memoised enrolment answers are about to change
     if enrolment.status != "pending":
         raise EnrolmentError("Only pending requests can be approved.")
     _lock_course(course)
-    now = utcnow()
-    enrolment.decided_at = now
-    if _has_free_seat(course):
-        _activate(enrolment, course, now)
+    if _seat_or_waitlist(enrolment, course):
         message = f"You are in: your request to join {course.title} was approved."
     else:
-        enrolment.status = "waitlisted"
-        enrolment.requested_at = now
         message = f"Your request to join {course.title} was approved; the course is full, so you are on the waitlist."
     _forget_request_notices(course, enrolment)
     audit(actor, "enrolment.approve", target=enrolment, course=course, detail=enrolment.user.email)
@@ -390,15 +397,9 @@ def readmit(course, enrolment, actor):
     db.session.refresh(enrolment)
     if enrolment.status != "removed":
         raise EnrolmentError("Only removed learners can be let back in.")
-    now = utcnow()
-    enrolment.decided_at = now
-    if _has_free_seat(course):
-        _activate(enrolment, course, now)
+    if _seat_or_waitlist(enrolment, course):
         message = f"The course staff let you back into {course.title}."
     else:
-        enrolment.status = "waitlisted"
-        enrolment.requested_at = now
-        enrolment.ended_at = None
         message = f"The course staff let you back into {course.title}; it is full, so you are on the waitlist."
     audit(actor, "enrolment.readmit", target=enrolment, course=course, detail=enrolment.user.email)
     notify(enrolment.user, "enrolment_readmitted", message, _course_url(course))

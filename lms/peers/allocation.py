@@ -71,16 +71,7 @@ def release_expired_slots(assignment_id, now=None):
             ReviewAssignment.expires_at <= now,
         )
     ).all()
-    for slot_id, submission_id in expired:
-        released = db.session.execute(
-            update(ReviewAssignment)
-            .where(ReviewAssignment.id == slot_id, ReviewAssignment.released_at.is_(None),
-                   ReviewAssignment.completed_at.is_(None))  # fmt: skip
-            .values(released_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if released.rowcount == 1:
-            _change_claims(submission_id, -1)
+    _release(expired, now)
     return len(expired)
 
 
