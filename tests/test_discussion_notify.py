@@ -181,6 +181,8 @@ def test_digests_send_each_item_once_and_respect_never(app, world, runner, outbo
     assert len(mails) == 1 and mails[0]["To"] == world.maya.email
     body = mails[0].get_content()
     assert body.count("replied in") == 2 and "open your profile: https://learn.example.com/auth/profile" in body
+    # Each line names its course, as an immediate e-mail's subject does.
+    assert body.count(f"” ({world.course.title})\n") == 2, body
     links = re.findall(r"https?://\S+", body)
     assert len(links) == 3 and all(link.startswith("https://learn.example.com/courses/") for link in links[:2]), links
     assert all(n.emailed_at for n in _notes(world.maya))

@@ -4,6 +4,7 @@ Each event notifies each person at most once (a follower who is also mentioned g
 never the person who caused it, and only people who still take part in the course.
 """
 
+import re
 from collections import defaultdict
 
 from sqlalchemy import func, select, update
@@ -12,7 +13,7 @@ from lms.database import utcnow
 from lms.discussion.people import Viewer, byline, member_ids, path_for, staff_ids
 from lms.extensions import db
 from lms.mail import send_mail
-from lms.models import Block, Notification, User
+from lms.models import Block, Course, Notification, User
 from lms.models.discussion import BoardFollow, Post, ThreadFollow
 from lms.notify import absolute_url, notify, shortened
 
@@ -174,6 +175,7 @@ def send_digests(frequency):
     for notification, user in pending:
         by_user[user.id].append(notification)
         users[user.id] = user
+    course_titles = _course_titles(notification.url for notification, _ in pending)
     sent = 0
     for user_id, items in by_user.items():
         claimed = db.session.execute(
@@ -185,7 +187,7 @@ def send_digests(frequency):
         if claimed != len(items):
             db.session.rollback()  # another digest run took some of them: leave this user to it
             continue
-        send_mail(users[user_id].email, _digest_subject(frequency, len(items)), _digest_body(frequency, items))
+        send_mail(users[user_id].email, _digest_subject(frequency, len(items)), _digest_body(frequency, items, course_titles))
         db.session.commit()
         sent += 1
     return sent
@@ -196,11 +198,30 @@ def _digest_subject(frequency, count):
     return f"Sparetime {frequency} digest: {count} {noun}"
 
 
-def _digest_body(frequency, items):
+# The course part of a notification's link: /courses/<slug>/... (a path, or a full address made outside a request).
+_COURSE_IN_URL = re.compile(r"/courses/([^/?#]+)/")
+
+
+def _course_titles(urls):
+    """{slug: title} of the courses the links point into, in one query: a digest line names its course, as the
+    subject of an immediate e-mail does ("Tom replied in “Deposits?”" alone does not say where)."""
+    slugs = {match.group(1) for url in urls if (match := _COURSE_IN_URL.search(url or ""))}
+    if not slugs:
+        return {}
+    return dict(db.session.execute(select(Course.slug, Course.title).where(Course.slug.in_(slugs))).all())
+
+
+def _digest_line(item, course_titles):
+    match = _COURSE_IN_URL.search(item.url or "")
+    title = course_titles.get(match.group(1)) if match else None
+    return f"- {item.message} ({title})" if title and title not in item.message else f"- {item.message}"
+
+
+def _digest_body(frequency, items, course_titles):
     """Digests go out from cron, outside any request: links start with LMS_PUBLIC_URL (lms.notify.absolute_url)."""
     lines = [f"Here is what happened since your last {frequency} digest:", ""]
     for item in items:
-        lines.append(f"- {item.message}")
+        lines.append(_digest_line(item, course_titles))
         if item.url:
             lines.append(f"  {absolute_url(item.url)}")
     lines += [
