@@ -251,18 +251,28 @@ def test_a_first_digest_leaves_out_what_was_read_or_came_while_mail_was_off(app,
     assert "1 update" in mails[0]["Subject"]
 
 
-def test_turning_mail_off_settles_what_waited_for_a_digest(app, world, runner, outbox, client, use):
-    """Maya was on a daily digest and turned e-mail off before it went out; weeks later she chose a weekly digest:
-    it brings only what came after, not what waited when she said "never" (as notifications made while her mail
-    is off are never mailed either)."""
+def _maya_with_a_reply_waiting_for_her_daily_digest(world, client, use):
+    """Maya, logged in, on a daily digest with one reply in her thread waiting for it: (thread, choose_mail)."""
     world.maya.email_preference = "daily"
     db.session.commit()
     thread = world.thread(author=world.maya)
     world.reply(thread, world.tom, body="Came while Maya was on a daily digest")
     use(world.maya)
     profile = {"display_name": world.maya.display_name, "timezone": "UTC", "weekly_goal_minutes": "60"}
-    assert client.post("/auth/profile", data={**profile, "email_preference": "never"}).status_code == 302
-    assert client.post("/auth/profile", data={**profile, "email_preference": "weekly"}).status_code == 302
+
+    def choose_mail(preference):
+        assert client.post("/auth/profile", data={**profile, "email_preference": preference}).status_code == 302
+
+    return thread, choose_mail
+
+
+def test_turning_mail_off_settles_what_waited_for_a_digest(app, world, runner, outbox, client, use):
+    """Maya was on a daily digest and turned e-mail off before it went out; weeks later she chose a weekly digest:
+    it brings only what came after, not what waited when she said "never" (as notifications made while her mail
+    is off are never mailed either)."""
+    thread, choose_mail = _maya_with_a_reply_waiting_for_her_daily_digest(world, client, use)
+    choose_mail("never")
+    choose_mail("weekly")
     world.reply(thread, world.tom, body="New, after she chose the weekly digest")
     runner.invoke(args=["send-digests", "weekly"])
     mails = [m for m in outbox() if m["To"] == world.maya.email]
@@ -273,18 +283,13 @@ def test_leaving_the_digest_for_immediate_mail_settles_what_waited(app, world, r
     """Maya switched from the daily digest to immediate e-mails: what waited for the digest was never sent, and
     came back in a digest months later when she chose one again. It is settled at the switch (it stays in the
     app); from daily to weekly, what waits goes into the weekly digest."""
-    world.maya.email_preference = "daily"
-    db.session.commit()
-    thread = world.thread(author=world.maya)
-    world.reply(thread, world.tom, body="Came while Maya was on a daily digest")
-    use(world.maya)
-    profile = {"display_name": world.maya.display_name, "timezone": "UTC", "weekly_goal_minutes": "60"}
-    assert client.post("/auth/profile", data={**profile, "email_preference": "weekly"}).status_code == 302
+    thread, choose_mail = _maya_with_a_reply_waiting_for_her_daily_digest(world, client, use)
+    choose_mail("weekly")
     runner.invoke(args=["send-digests", "weekly"])
     assert [m["Subject"] for m in outbox() if m["To"] == world.maya.email] == ["Sparetime weekly digest: 1 update"]
     world.reply(thread, world.tom, body="Waited for the next weekly digest")
-    assert client.post("/auth/profile", data={**profile, "email_preference": "immediately"}).status_code == 302
-    assert client.post("/auth/profile", data={**profile, "email_preference": "daily"}).status_code == 302
+    choose_mail("immediately")
+    choose_mail("daily")
     world.reply(thread, world.tom, body="New, after she chose the daily digest again")
     runner.invoke(args=["send-digests", "daily"])
     mails = [m for m in outbox() if m["To"] == world.maya.email]

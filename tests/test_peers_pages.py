@@ -44,6 +44,12 @@ def world(app, make_user):
             "a": a, "b": b, "outsider": outsider, "other_instructor": other_instructor}  # fmt: skip
 
 
+def finish_first_lesson(learner, course):
+    """The learner has done the course's first lesson, which lets them review the course."""
+    db.session.add(LessonProgress(user_id=learner.id, lesson_id=lessons_of(course)[0].id, course_id=course.id,
+                                  completed_at=utcnow()))  # fmt: skip
+
+
 def _status(client, login, user, method, url, data=None):
     client.post("/auth/logout")
     if user is not None:
@@ -199,8 +205,7 @@ def test_the_data_export_holds_what_the_peer_features_keep_about_me_and_nothing_
     submit(a, assignment)
     submit(b, assignment)
     review_once(b, assignment, comment="Warm and clear; name the budget earlier.")
-    db.session.add(LessonProgress(user_id=a.id, lesson_id=lessons_of(course)[0].id, course_id=course.id,
-                                  completed_at=utcnow()))  # fmt: skip
+    finish_first_lesson(a, course)
     feedback.save_course_review(course, a, 4, "Practical and short.")
     wish = feedback.propose_wish(a, "Pricing retainers", "Clients keep asking for monthly plans.")
     directory.block(a, world["outsider"])
@@ -407,8 +412,7 @@ def test_course_reviews_after_half_and_moderation(world, client, login):
     assert client.get(f"/courses/{course.slug}/reviews/mine").status_code == 403
     empty = feedback.course_reviews_summary(course, a)
     assert (empty["count"], empty["average"], empty["recent"], empty["own"]) == (0, None, [], False)
-    db.session.add(LessonProgress(user_id=a.id, lesson_id=lessons_of(course)[0].id, course_id=course.id,
-                                  completed_at=utcnow()))  # fmt: skip
+    finish_first_lesson(a, course)
     db.session.commit()
     assert client.post(f"/courses/{course.slug}/reviews/mine", data={"rating": "7"}).status_code == 200
     assert client.post(f"/courses/{course.slug}/reviews/mine", data={"rating": "4", "text": "Useful."}).status_code == 302
@@ -487,8 +491,7 @@ def test_a_review_is_labelled_edited_only_after_its_author_changes_it(world, cli
     from datetime import timedelta
 
     course, a = world["course"], world["a"]
-    db.session.add(LessonProgress(user_id=a.id, lesson_id=lessons_of(course)[0].id, course_id=course.id,
-                                  completed_at=utcnow()))  # fmt: skip
+    finish_first_lesson(a, course)
     db.session.commit()
     login(a)
     client.post(f"/courses/{course.slug}/reviews/mine", data={"rating": "4", "text": "Useful."})
@@ -521,8 +524,7 @@ def test_review_and_wish_pages_past_the_last_say_so_instead_of_none_yet(world, c
     """Page 30 of a course's reviews said "4.5 from 2 reviews" and "No reviews yet."; page 40 of the wishes told a
     learner "No wishes yet. Be the first" under a list that has some."""
     course, a = world["course"], world["a"]
-    db.session.add(LessonProgress(user_id=a.id, lesson_id=lessons_of(course)[0].id, course_id=course.id,
-                                  completed_at=utcnow()))  # fmt: skip
+    finish_first_lesson(a, course)
     feedback.save_course_review(course, a, 4, "Useful.")
     feedback.propose_wish(a, "Handling scope creep", "Agencies keep adding pages.")
     db.session.commit()
@@ -823,8 +825,7 @@ def test_a_people_page_past_the_end_says_so_and_links_to_the_last_page(world, cl
 def test_an_edited_instructor_reply_tells_the_reviewer_once(world, client, login):
     """A typo fixed in a reply is no news; a reply to a review its author since rewrote is."""
     course, a = world["course"], world["a"]
-    db.session.add(LessonProgress(user_id=a.id, lesson_id=lessons_of(course)[0].id, course_id=course.id,
-                                  completed_at=utcnow()))  # fmt: skip
+    finish_first_lesson(a, course)
     db.session.commit()
     login(a)
     client.post(f"/courses/{course.slug}/reviews/mine", data={"rating": "4", "text": "Useful."})
