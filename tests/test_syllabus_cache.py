@@ -155,27 +155,29 @@ def test_board_lesson_tags_and_thread_form_follow_the_syllabus(world, client):
     assert f'value="{second.id}"' not in client.get("/courses/feedback/discussion/new").get_data(as_text=True)
 
 
+def _draft_with_one_lesson(client, title, lesson_title):
+    """A draft made through the studio by the logged-in instructor, with one module holding one lesson."""
+    slug = title.lower()
+    client.post("/studio/courses/new", data={"title": title, "level": "intro", "enrolment_policy": "open"})
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    client.post(f"/studio/courses/{slug}/modules/new", data={"title": f"Module of {lesson_title}"})
+    module_id = course.modules[0].id
+    client.post(f"/studio/courses/{slug}/modules/{module_id}/lessons/new",
+                data=lesson_form(module_id, title=lesson_title))  # fmt: skip
+    return course
+
+
 def test_a_course_created_after_a_deletion_never_gets_the_deleted_course_syllabus(app, client, login, make_user):
     """SQLite gives a new row the id of a just-deleted newest one: a draft deleted after its owner previewed it
     left its syllabus in memory under (id, version), and a new course reaching the same id and version was shown
     the deleted course's lessons (found by exploratory testing)."""
     owner = make_user(role="instructor")
     login(owner)
-    client.post("/studio/courses/new", data={"title": "Trial", "level": "intro", "enrolment_policy": "open"})
-    trial = db.session.scalar(select(Course).where(Course.slug == "trial"))
-    client.post("/studio/courses/trial/modules/new", data={"title": "Old module"})
-    module_id = trial.modules[0].id
-    client.post(f"/studio/courses/trial/modules/{module_id}/lessons/new",
-                data=lesson_form(module_id, title="Old lesson"))  # fmt: skip
+    trial = _draft_with_one_lesson(client, "Trial", "Old lesson")
     assert "Old lesson" in client.get("/learn/trial/").text  # staff see the course home: its syllabus is cached
     trial_id = trial.id
     client.post("/studio/courses/trial/delete")
 
-    client.post("/studio/courses/new", data={"title": "Fresh", "level": "intro", "enrolment_policy": "open"})
-    fresh = db.session.scalar(select(Course).where(Course.slug == "fresh"))
-    client.post("/studio/courses/fresh/modules/new", data={"title": "New module"})
-    module_id = fresh.modules[0].id
-    client.post(f"/studio/courses/fresh/modules/{module_id}/lessons/new",
-                data=lesson_form(module_id, title="New lesson"))  # fmt: skip
+    fresh = _draft_with_one_lesson(client, "Fresh", "New lesson")
     page = client.get("/learn/fresh/").text
     assert "New lesson" in page and "Old lesson" not in page, (trial_id, fresh.id)
