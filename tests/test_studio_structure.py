@@ -102,15 +102,29 @@ def test_add_lesson_renders_markdown_and_estimates_minutes(client, owner_course)
 @pytest.mark.parametrize(
     ("url", "src"),
     [
-        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=3", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
         ("https://youtu.be/dQw4w9WgXcQ", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
         ("https://www.youtube.com/embed/dQw4w9WgXcQ", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
         ("https://vimeo.com/76979871", "https://player.vimeo.com/video/76979871"),
         ("https://player.vimeo.com/video/76979871?h=abc123def", "https://player.vimeo.com/video/76979871?h=abc123def"),
+        # "Watch from here" links keep their start time.
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=3", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=3"),
+        ("https://youtu.be/dQw4w9WgXcQ?t=42", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=42"),
+        ("https://youtu.be/dQw4w9WgXcQ?t=1m30s", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=90"),
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ#t=1h2m3s",
+         "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=3723"),
+        ("https://www.youtube.com/embed/dQw4w9WgXcQ?start=42", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=42"),
+        ("https://youtu.be/dQw4w9WgXcQ?t=soon", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+        ("https://vimeo.com/76979871#t=95s", "https://player.vimeo.com/video/76979871#t=95s"),
+        ("https://vimeo.com/76979871/abc123def#t=1m", "https://player.vimeo.com/video/76979871?h=abc123def#t=60s"),
+        # Shared from a channel or a group page.
+        ("https://vimeo.com/channels/staffpicks/76979871", "https://player.vimeo.com/video/76979871"),
+        ("https://vimeo.com/groups/shortfilms/videos/76979871", "https://player.vimeo.com/video/76979871"),
     ],
-)
+)  # fmt: skip
 def test_embed_links_become_allow_listed_sources(url, src):
     assert embed_src(url) == src
+    assert embed_src(src) == src  # editing the lesson again, or importing its course, keeps the same source
 
 
 @pytest.mark.parametrize(

@@ -125,7 +125,8 @@ class LessonForm(FlaskForm):
     video_file = FileField("Upload a video", description="MP4 or WebM.")
     video_embed = StringField(
         "Or embed a video link", filters=[trimmed], validators=[Optional(), Length(max=300)],
-        description="A YouTube or Vimeo link. Other sites cannot be embedded.",
+        description="A YouTube or Vimeo link; a start time in it (…?t=90 or #t=1m30s) is kept. Other sites cannot be "
+                    "embedded.",
     )  # fmt: skip
     remove_video = BooleanField("Remove the current video")
     video_minutes = IntegerField("Video length (minutes)", validators=[Optional(), NumberRange(min=0, max=600)])

@@ -24,7 +24,10 @@ VIMEO_HOSTS = {"vimeo.com", "www.vimeo.com", "player.vimeo.com"}
 
 
 def embed_src(url):
-    """Turn a YouTube or Vimeo link into the only iframe sources we allow; refuse anything else."""
+    """Turn a YouTube or Vimeo link into the only iframe sources we allow; refuse anything else.
+
+    A start time in the link (YouTube's ``t=1m30s`` or ``start=90``, Vimeo's ``#t=90s``) is kept, so an instructor
+    who shares "watch from here" gets a player that starts there."""
     url = (url or "").strip()
     if not url:
         return ""
@@ -33,11 +36,13 @@ def embed_src(url):
     if parts.scheme not in ("http", "https") or parts.username or parts.password or parts.port:
         raise StudioError("Use a normal https link to a YouTube or Vimeo video.")
     segments = [s for s in parts.path.split("/") if s]
+    query = parse_qs(parts.query)
+    start = _start_seconds(query, parts.fragment)
     if host == "youtu.be" and segments:
         video_id = segments[0]
     elif host in YOUTUBE_HOSTS:
         if segments[:1] == ["watch"] or parts.path == "/watch":
-            video_id = (parse_qs(parts.query).get("v") or [""])[0]
+            video_id = (query.get("v") or [""])[0]
         elif len(segments) >= 2 and segments[0] in ("embed", "shorts", "live", "v"):
             video_id = segments[1]
         else:
@@ -45,17 +50,37 @@ def embed_src(url):
     elif host in VIMEO_HOSTS:
         if host == "player.vimeo.com":
             segments = segments[1:] if segments[:1] == ["video"] else []
+        elif segments[:1] == ["channels"] and len(segments) >= 3:  # vimeo.com/channels/<channel>/<id>
+            segments = segments[2:]
+        elif segments[:1] == ["groups"] and len(segments) >= 4 and segments[2] == "videos":
+            segments = segments[3:]  # vimeo.com/groups/<group>/videos/<id>
         video_id = segments[0] if segments else ""
-        unlisted = segments[1] if len(segments) > 1 else (parse_qs(parts.query).get("h") or [""])[0]
+        unlisted = segments[1] if len(segments) > 1 else (query.get("h") or [""])[0]
         if _VIMEO_ID.match(video_id):
             suffix = f"?h={unlisted}" if _VIMEO_HASH.match(unlisted or "") else ""
-            return f"https://player.vimeo.com/video/{video_id}{suffix}"
+            return f"https://player.vimeo.com/video/{video_id}{suffix}" + (f"#t={start}s" if start else "")
         raise StudioError("That Vimeo link does not point to a video.")
     else:
         raise StudioError("Only YouTube and Vimeo videos can be embedded. Upload the video file instead.")
     if not _YOUTUBE_ID.match(video_id or ""):
         raise StudioError("That YouTube link does not point to a video.")
-    return f"https://www.youtube-nocookie.com/embed/{video_id}"
+    return f"https://www.youtube-nocookie.com/embed/{video_id}" + (f"?start={start}" if start else "")
+
+
+_TIME = re.compile(r"^(?:(\d{1,2})h)?(?:(\d{1,4})m)?(?:(\d{1,6})s?)?$")
+
+
+def _start_seconds(query, fragment):
+    """Seconds from a link's ``t``/``start`` parameter or ``#t=`` fragment (``90``, ``90s``, ``1m30s``), else 0.
+
+    A value that is not a time is ignored rather than refused: the video itself is still the one meant."""
+    fragment_time = parse_qs(fragment).get("t") or []
+    for value in (query.get("start") or []) + (query.get("t") or []) + fragment_time:
+        match = _TIME.match(value.strip().lower())
+        if match and any(match.groups()):
+            hours, minutes, seconds = (int(group or 0) for group in match.groups())
+            return hours * 3600 + minutes * 60 + seconds
+    return 0
 
 
 # --- modules ---------------------------------------------------------------------------------------
