@@ -1,5 +1,6 @@
 """The one place where user-written Markdown becomes HTML: markdown-it-py, then a bleach allow-list."""
 
+import html
 import math
 import re
 import threading
@@ -9,6 +10,7 @@ import bleach
 from bleach.linkifier import LinkifyFilter
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+from wtforms.validators import ValidationError
 
 ALLOWED_TAGS = frozenset(
     {
@@ -62,6 +64,30 @@ def is_allowed_image_source(value):
     if value.startswith("https://") and "\\" not in value:
         return True
     return bool(_UPLOAD_PATH.match(value)) and ".." not in value
+
+
+_IMAGE_SOURCE = re.compile(r"""<img\b[^>]*?\ssrc\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
+
+
+def plain_http_images(markdown_source):
+    """The http:// addresses of the images in `markdown_source`: rendering drops them (is_allowed_image_source)."""
+    rendered = _markdown.render(markdown_source or "")
+    sources = (html.unescape(match.group(1).strip("\"'")).strip() for match in _IMAGE_SOURCE.finditer(rendered))
+    return [source for source in sources if source.lower().startswith("http://")]
+
+
+def images_shown(form, field):
+    """A validator for Markdown fields: an image from a plain http:// address would vanish from the page without a
+    word (browsers block it on an https site, and we drop it), so the author is told which one and what to do.
+    Other dropped sources (data:, other pages of this site) are hostile rather than mistakes: bleach removes them."""
+    source = field.data or ""
+    # Rendering costs more than this look: Markdown images start with "![", HTML ones with "<img".
+    dropped = plain_http_images(source) if "![" in source or "<img" in source.lower() else []
+    if dropped:
+        shown = dropped[0] if len(dropped[0]) <= 80 else dropped[0][:79] + "…"
+        more = f" (and {len(dropped) - 1} more)" if len(dropped) > 1 else ""
+        raise ValidationError(f"This image cannot be shown: {shown}{more}. Images need an https:// address: try "
+                              "the same address with https://.")
 
 
 # lms/studio/views.py serve_upload (a download, which changes nothing), after the site's path prefix if any.

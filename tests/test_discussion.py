@@ -494,3 +494,23 @@ def test_head_on_the_reply_page_answers_as_get_does(world, client, use):
     for suffix in ("/reply", f"/reply?quote={thread.first_post_id}"):
         assert client.head(world.thread_url(thread, suffix)).status_code == 200, suffix
     assert db.session.scalar(select(func.count(Post.id))) == 1
+
+
+def test_a_post_with_an_http_image_is_sent_back_with_its_text_and_a_way_to_fix_it(world, client, use):
+    """An http:// image never shows (we keep https and uploads only): the post used to go up without it and
+    without a word. Now the author is told which image and what to do, with the text still in the box."""
+    use(world.maya)
+    body = "My proposal layout:\n\n![layout](http://images.example/layout.png)\n\nThoughts?"
+    response = client.post(world.url("new"), data={"title": "Proposal layout", "kind": "discussion", "lesson_id": "0",
+                                                   "body": body})  # fmt: skip
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and db.session.scalar(select(Thread.id)) is None  # as for any refused post
+    assert "This image cannot be shown: http://images.example/layout.png" in page and "https://" in page
+    assert "My proposal layout:" in page  # nothing typed is lost
+    fixed = body.replace("http://", "https://")
+    assert client.post(world.url("new"), data={"title": "Proposal layout", "kind": "discussion", "lesson_id": "0",
+                                               "body": fixed}).status_code == 302  # fmt: skip
+    thread = db.session.scalar(select(Thread))
+    assert 'src="https://images.example/layout.png"' in db.session.get(Post, thread.first_post_id).body_html
+    refused = client.post(world.thread_url(thread, "/reply"), data={"body": '<img src="HTTP://x.example/a.png" alt="">'})
+    assert refused.status_code == 400 and "This image cannot be shown: HTTP://x.example/a.png" in refused.text

@@ -385,3 +385,21 @@ def test_an_archived_module_is_named_as_such_where_a_lesson_could_land_in_it(cli
     restored = client.post(f"/studio/courses/feedback/lessons/{lesson.id}/restore", follow_redirects=True).text
     assert ("Lesson “Moved” restored. Its module “Module 2” is archived: restore the module for learners to "
             "see it.") in restored
+
+
+def test_a_lesson_or_description_with_an_http_image_is_refused_with_the_text_kept(client, owner_course):
+    """The image would vanish from the lesson without a word; the instructor is told which one, and nothing they
+    wrote is lost."""
+    _, course = owner_course
+    lesson = lessons_of(course)[0]
+    body = "Here is the chart:\n\n![chart](http://cdn.example/chart.png)"
+    response = client.post(f"/studio/courses/feedback/lessons/{lesson.id}/edit",
+                           data=lesson_data(course.modules[0].id, body=body))  # fmt: skip
+    assert response.status_code == 200
+    assert "This image cannot be shown: http://cdn.example/chart.png" in response.text and "Here is the chart:" in response.text
+    db.session.expire_all()
+    assert "chart" not in lesson.body_md
+    client.post(f"/studio/courses/feedback/lessons/{lesson.id}/edit",
+                data=lesson_data(course.modules[0].id, body=body.replace("http:", "https:")))  # fmt: skip
+    db.session.expire_all()
+    assert 'src="https://cdn.example/chart.png"' in lesson.body_html

@@ -458,3 +458,31 @@ def test_table_column_alignment_survives_and_no_other_style_does():
                     '<td style="color:red">x</td>', '<p style="text-align:right">x</p>'):  # fmt: skip
         cleaned = str(render_markdown(f"<table><tr>{hostile}</tr></table>" if "<td" in hostile else hostile))
         assert "url(" not in cleaned and "color" not in cleaned and "<p style" not in cleaned, cleaned
+
+
+MARKDOWN_FIELDS = [("lms.studio.forms", "CourseForm", "description"), ("lms.studio.forms", "LessonForm", "body"),
+                   ("lms.discussion.forms", "ThreadForm", "body"), ("lms.discussion.forms", "ReplyForm", "body"),
+                   ("lms.discussion.forms", "EditPostForm", "body"), ("lms.peers.forms", "AssignmentForm", "prompt"),
+                   ("lms.peers.forms", "SubmissionForm", "body"), ("lms.peers.forms", "ReviewForm", "comment"),
+                   ("lms.peers.forms", "ReplyForm", "reply")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("module", "form_name", "field"), MARKDOWN_FIELDS)
+def test_every_markdown_field_names_an_image_that_would_not_show(app, module, form_name, field):
+    """Every field rendered as Markdown refuses an http:// image, which would vanish without a word, and says which."""
+    import importlib
+
+    form_class = getattr(importlib.import_module(module), form_name)
+
+    def errors_for(source):
+        with app.test_request_context(method="POST", data={field: source}):
+            form = form_class(meta={"csrf": False})
+            for other in form:
+                if getattr(other, "choices", ()) is None:  # the views fill in lessons and modules
+                    other.choices = []
+            form.validate()
+            return form[field].errors
+
+    source = "Before ![chart](http://cdn.example/chart.png) and ![ok](https://cdn.example/ok.png)"
+    assert any("This image cannot be shown: http://cdn.example/chart.png" in e for e in errors_for(source))
+    assert not any("image" in e for e in errors_for(source.replace("http:", "https:")))

@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from lms.content import images_shown
 from lms.discussion.services import MAX_BODY, MAX_TITLE
 from lms.security import trimmed
 from lms.text_rules import HEADING_FILTERS, no_control_characters, visible, without_direction_controls
@@ -23,7 +24,7 @@ def _body_field(label="Your post"):
         label, filters=[trimmed], description=BODY_HELP,
         validators=[DataRequired("Please write something first."),
                     Length(max=MAX_BODY, message=f"Please keep it under {MAX_BODY:,} characters."),
-                    no_control_characters],
+                    no_control_characters, images_shown],
     )  # fmt: skip
 
 

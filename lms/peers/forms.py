@@ -5,6 +5,7 @@ from wtforms import FieldList, Form, FormField, IntegerField, RadioField, Select
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from lms.auth.forms import ButtonForm  # noqa: F401  (re-exported for the peers views)
+from lms.content import images_shown
 from lms.security import trimmed
 from lms.text_rules import HEADING_FILTERS, visible, without_direction_controls
 
@@ -26,7 +27,7 @@ class CriterionForm(Form):
 
 class AssignmentForm(FlaskForm):
     prompt = TextAreaField(
-        "Prompt", filters=[trimmed], validators=[DataRequired(), Length(max=MAX_TEXT)],
+        "Prompt", filters=[trimmed], validators=[DataRequired(), Length(max=MAX_TEXT), images_shown],
         description='Markdown. What should learners practise? E.g. "Write the e-mail you would send a client '
                     'who asks for a 30% discount."',
     )  # fmt: skip
@@ -62,7 +63,7 @@ class AssignmentForm(FlaskForm):
 class SubmissionForm(FlaskForm):
     body = TextAreaField(
         "Your response", filters=[trimmed], validators=[DataRequired(message="Write your response first."),
-                                                       Length(max=MAX_TEXT)],
+                                                       Length(max=MAX_TEXT), images_shown],
         description="Markdown. You can save a draft and come back; once a peer starts reviewing it, it is final.",
     )  # fmt: skip
 
@@ -73,7 +74,7 @@ class ReviewForm(FlaskForm):
     comment = TextAreaField(
         "Written feedback", filters=[trimmed],
         validators=[DataRequired(message="Write a few sentences of feedback."), Length(min=20, max=MAX_TEXT,
-                    message="Write at least 20 characters: what works, and one thing to try next time.")],
+                    message="Write at least 20 characters: what works, and one thing to try next time."), images_shown],
         description="Be specific and kind: what works, and one thing to try next time. The author will not see your name.",
     )  # fmt: skip
 
@@ -97,7 +98,8 @@ def review_form_for(assignment, **kwargs):
 
 class ReplyForm(FlaskForm):
     reply = TextAreaField("Reply to this reviewer (once)", filters=[trimmed],
-                          validators=[DataRequired(message="Write your reply first."), Length(max=2000)])  # fmt: skip
+                          validators=[DataRequired(message="Write your reply first."), Length(max=2000),
+                                      images_shown])  # fmt: skip
 
 
 class HideForm(FlaskForm):

@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import PasswordInput
 
+from lms.content import images_shown
 from lms.models.course import ENROLMENT_POLICIES, LEVELS
 from lms.security import trimmed
 from lms.studio.quiz import MAX_CHOICES
@@ -44,7 +45,7 @@ class CourseForm(FlaskForm):
         "Summary", filters=[trimmed], validators=[Optional(), Length(max=300)],
         description="One or two sentences for the catalog card.",
     )  # fmt: skip
-    description = TextAreaField("Description", validators=[Optional(), Length(max=20000)],
+    description = TextAreaField("Description", validators=[Optional(), Length(max=20000), images_shown],
                                 description="Markdown: **bold**, lists, links, tables.")  # fmt: skip
     outcomes = TextAreaField("Outcomes", validators=[Optional(), Length(max=3000)],
                              description="What learners will be able to do, one per line.")  # fmt: skip
@@ -116,7 +117,7 @@ class ModuleForm(FlaskForm):
 class LessonForm(FlaskForm):
     title = StringField("Title", filters=HEADING_FILTERS, validators=[DataRequired(), Length(max=160), visible])
     module_id = SelectField("Module", coerce=int)
-    body = TextAreaField("Lesson text", validators=[Optional(), Length(max=100000)],
+    body = TextAreaField("Lesson text", validators=[Optional(), Length(max=100000), images_shown],
                          description="Markdown: headings, lists, links, tables, ``` code blocks ```.")  # fmt: skip
     minutes_authored = IntegerField(
         "Estimated minutes", validators=[Optional(), NumberRange(min=1, max=600)],
