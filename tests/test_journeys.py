@@ -308,6 +308,12 @@ def test_instructor_builds_publishes_moderates_and_reads_analytics(live_server, 
     page.locator("#section-pending tr", has_text="Lars Learner").get_by_role("button", name="Approve").click()
     expect(page.locator("#section-active")).to_contain_text("Lars Learner")
     expect(page.locator("#section-pending")).not_to_contain_text("Lars Learner")
+    # On a phone the roster's buttons are in view, not at the far end of a sideways scroll.
+    page.set_viewport_size(PHONE)
+    page.reload()
+    expect(page.locator("#section-active").get_by_role("link", name="Remove")).to_be_in_viewport()
+    assert page.evaluate("[...document.querySelectorAll('.table-wrap')].every(w => w.scrollWidth <= w.clientWidth)")
+    page.set_viewport_size(DESKTOP)
 
     # Lars starts a thread; Ines pins it and locks it with a reason.
     lars.goto(base + "/courses/saying-no-to-scope-creep/discussion/new")
