@@ -345,3 +345,43 @@ def test_unfollowing_a_thread_while_following_the_board_says_replies_still_come(
     client.post(world.thread_url(thread, "/follow"))
     page = client.post(world.thread_url(thread, "/follow"), follow_redirects=True).get_data(as_text=True)
     assert "You no longer follow this thread." in page and "whole board" not in page
+
+
+def test_a_learner_who_left_gets_no_digest_lines_about_its_discussion(app, world, runner, outbox):
+    """Maya (daily digest) had replies waiting when she withdrew, Tom when the staff removed him: neither digest
+    mails the course's discussion, and their bells keep no unread links into a board they can no longer open (what
+    they had read stays, as history). The removal notice itself still reaches Tom."""
+    from lms.enrolment import services as enrolment_services
+    from lms.models import Enrolment
+
+    world.maya.email_preference = world.tom.email_preference = "daily"
+    db.session.commit()
+    thread = world.thread(author=world.maya)
+    world.reply(thread, world.tom, body="Read in the app before she left")
+    read = _notes(world.maya)[0]
+    read.read_at = read.created_at
+    world.reply(thread, world.tom, body="Waiting for her digest")
+    world.reply(thread, world.maya, body="Waiting for his digest")
+    enrolment_services.withdraw(world.course, world.maya)
+    toms = db.session.scalar(select(Enrolment).where(Enrolment.user_id == world.tom.id))
+    enrolment_services.remove(world.course, toms, world.instructor)
+    db.session.commit()
+    runner.invoke(args=["send-digests", "daily"])
+    mails = {m["To"]: m.get_content() for m in outbox()}
+    assert world.maya.email not in mails
+    assert "removed you" in mails[world.tom.email] and "replied in" not in mails[world.tom.email]
+    assert [(n.kind, n.read_at is not None) for n in _notes(world.maya)] == [("reply", True)]
+    assert [n.kind for n in _notes(world.tom)] == ["enrolment_removed"]
+
+
+def test_staff_who_leave_as_learners_keep_the_discussions_notifications(app, world):
+    """An admin moderates every course: withdrawing from one as a learner does not take its discussion away."""
+    from lms.enrolment import services as enrolment_services
+    from tests.factories import enrol
+
+    enrol(world.admin, world.course)
+    thread = world.thread(author=world.admin)
+    world.reply(thread, world.tom)
+    enrolment_services.withdraw(world.course, world.admin)
+    db.session.commit()
+    assert [n.kind for n in _notes(world.admin)] == ["reply"]

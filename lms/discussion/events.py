@@ -7,7 +7,7 @@ never the person who caused it, and only people who still take part in the cours
 import re
 from collections import defaultdict
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from lms.database import utcnow
 from lms.discussion.people import Viewer, byline, member_ids, path_for, staff_ids
@@ -148,6 +148,24 @@ def retitled(course, thread, old_title):
         .where(Notification.url.in_(urls), Notification.message.contains(quoted_old, autoescape=True))
         .values(message=func.substr(func.replace(Notification.message, quoted_old, quoted_new), 1, 500))
         .execution_options(synchronize_session=False)
+    )
+
+
+def left_course(course, user):
+    """`user` left the course (withdrew, or the staff removed them): their unread notifications that link into its
+    discussion go, so that no digest mails them and the bell keeps no unread links to a board they can no longer
+    open (read ones stay, as history; the same rule as for moot join-request notices in lms.enrolment.services).
+    Staff and admins who leave as learners still moderate it: theirs stay."""
+    if member_ids(course, {user.id}):
+        return
+    board = path_for("discussion.board", slug=course.slug)
+    db.session.execute(
+        delete(Notification).where(
+            Notification.user_id == user.id,  # the notifications' index is by user
+            Notification.read_at.is_(None),
+            Notification.url.contains(board, autoescape=True),  # a path, or a full address made outside a request
+        ),
+        execution_options={"synchronize_session": False},
     )
 
 

@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash
 
 from lms import throttle
 from lms.database import utcnow
+from lms.discussion import events as discussion_events
 from lms.extensions import db
 from lms.models import Course, CourseStaff, Enrolment, Lesson, LessonProgress, Module, Notification, User
 from lms.notify import audit, notify
@@ -319,6 +320,7 @@ def withdraw(course, user):
         course.enrolled_count = max(0, course.enrolled_count - 1)
         promote_waitlist(course)
     db.session.flush()
+    discussion_events.left_course(course, user)
     return enrolment
 
 
@@ -385,6 +387,7 @@ def remove(course, enrolment, actor):
     if was_active:
         promote_waitlist(course)
     db.session.flush()
+    discussion_events.left_course(course, enrolment.user)
     return enrolment
 
 
