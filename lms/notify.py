@@ -8,14 +8,20 @@ from lms.mail import send_mail
 from lms.models import AuditEntry, Notification
 
 
-def notify(user, kind, message, url="", *, email_subject=None, send_email=True):
+def notify(user, kind, message, url="", *, actor=None, email_subject=None, send_email=True):
     """Create a notification; e-mail it at once if the user's preference is "immediately".
+
+    actor: the person the message names (who replied, asked, ...; for a report, who was reported), recorded when
+    the message does name them, so that the name can give way to "Former member" if they delete their account
+    (lms.auth.deletion). A message that does not name them (an anonymous post, as peers see it) records no one.
 
     Digest preferences leave emailed_at empty for `send-digests` to pick up later. With "never" (or a deactivated
     account) it is settled at once: switching to a digest later must not mail what came before. send_email=False
     settles it too (the user was just e-mailed about the same thing).
     """
     notification = Notification(user_id=user.id, kind=kind, message=message[:500], url=url[:500])
+    if actor is not None and actor.display_name in notification.message:
+        notification.actor_id, notification.actor_name = actor.id, actor.display_name
     db.session.add(notification)
     if user.email_preference == "never" or not user.active or not send_email:
         notification.emailed_at = utcnow()  # nothing to send, now or in a later digest

@@ -145,3 +145,42 @@ def test_the_audit_log_keeps_no_e_mail_of_a_deleted_account(client, login, make_
     details = db.session.scalars(select(AuditEntry.detail).where(AuditEntry.action.like("enrolment.%"))).all()
     assert details == [f"deleted user {lena_id}", f"deleted user {lena_id}"]
     assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.detail.contains("lena@"))) == 0
+
+
+def test_notifications_a_deleted_account_caused_name_a_former_member(client, login, make_user):
+    """Lena replied, asked to connect and posted anonymously, renamed herself, then left: the bells of the people
+    she notified say "Former member", as her posts do, not her name (the one she had then or her last one)."""
+    from lms.models import Notification
+    from lms.peers import directory
+
+    owner = make_user(role="instructor", email="owner@example.com", name="Olga Owner")
+    course = make_course(owner, "Pricing")
+    lena = make_user(email="lena@example.com", name="Lena Leaving")
+    tom = make_user(email="tom@example.com", name="Tom Staying", profile_visible=True)
+    for learner in (lena, tom):
+        enrol(learner, course)
+    thread = discussion.create_thread(course, owner, title="Deposits?", body="Do you ask for one?")
+    discussion.add_reply(course, thread, tom, body="I do.")
+    discussion.add_reply(course, thread, lena, body="Always 30%.")
+    directory.request_connection(lena, tom, course)
+    lena.display_name = "Lena L."
+    discussion.add_reply(course, thread, lena, body="Anonymous, with a client's name.", anonymous=True)
+    db.session.commit()
+    peers_view = db.session.scalars(select(Notification).where(Notification.user_id == tom.id,
+                                                               Notification.kind == "reply")).all()
+    assert "Anonymous peer replied" in peers_view[-1].message and peers_view[-1].actor_id is None
+
+    login(lena)
+    assert client.post(DELETE, data={"current_password": PASSWORD}).status_code == 302
+    for person in (owner, tom):
+        messages = db.session.scalars(select(Notification.message).where(Notification.user_id == person.id)).all()
+        assert messages and not [m for m in messages if "Lena" in m], messages
+    login(owner)
+    bell = client.get("/notifications/").get_data(as_text=True)
+    assert bell.count("Former member replied in “Deposits?”") == 2 and "Lena" not in bell
+    client.post("/auth/logout")
+    login(tom)
+    bell = client.get("/notifications/").get_data(as_text=True)
+    assert "Former member would like to connect (from Pricing)." in bell
+    assert "Former member replied" in bell and "Anonymous peer replied" in bell
+

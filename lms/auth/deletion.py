@@ -1,10 +1,10 @@
 """Deleting one's own account: what must be settled first, and what goes.
 
 The database's foreign keys decide what goes with the user row (progress, enrolments, certificates, votes,
-notifications, connections, practice responses: ON DELETE CASCADE) and what stays without a name (posts,
-reviews given to peers, staff replies: SET NULL, shown as "Former member"). This module first settles the
-counts those rows feed, so that nothing keeps counting a person who is gone: seats, helpful votes, wish votes and
-review places.
+notifications, connections, practice responses: ON DELETE CASCADE) and what stays without a name (posts, reviews
+given to peers, staff replies: SET NULL, shown as "Former member"; so are others' notifications they caused, by
+_forget_name). This module first settles the counts those rows feed, so that nothing keeps counting a person who is
+gone: seats, helpful votes, wish votes and review places.
 """
 
 import re
@@ -12,10 +12,10 @@ import re
 from sqlalchemy import delete, func, select, update
 
 from lms.discussion import services as discussion
-from lms.discussion.people import path_for
+from lms.discussion.people import FORMER_MEMBER, path_for
 from lms.enrolment import services as enrolment_services
 from lms.extensions import db
-from lms.models import AuditEntry, Course, CourseWish, Enrolment, Post, PostVote, User, WishVote
+from lms.models import AuditEntry, Course, CourseWish, Enrolment, Notification, Post, PostVote, User, WishVote
 from lms.notify import audit
 from lms.peers import feedback
 from lms.peers.allocation import release_slots_of
@@ -64,8 +64,20 @@ def delete_account(user):
     audit(None, "account.delete", target=user, detail=f"user {user.id} deleted their account")
     user_id = user.id
     db.session.flush()
+    _forget_name(user_id)
     db.session.expunge(user)
     db.session.execute(delete(User).where(User.id == user_id), execution_options={"synchronize_session": False})
+
+
+def _forget_name(user_id):
+    """Where they are named after the row goes: as "Former member", as on their posts. Notifications they caused
+    ("Maya replied in ...") give up the name written into them."""
+    db.session.execute(
+        update(Notification).where(Notification.actor_id == user_id, Notification.actor_name != "")
+        .values(message=func.substr(func.replace(Notification.message, Notification.actor_name, FORMER_MEMBER), 1, 500),
+                actor_name=""),
+        execution_options={"synchronize_session": False},
+    )  # fmt: skip
 
 
 def _unlink_mentions(user_id):

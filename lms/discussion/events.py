@@ -26,7 +26,7 @@ def _label_for(recipient_id, staff, author, anonymous):
     return byline(author, anonymous, Viewer(recipient_id, recipient_id in staff)).label
 
 
-def _send(course, recipients, make_message, url):
+def _send(course, recipients, make_message, url, actor=None):
     """recipients: {user_id: kind}, in priority order already resolved. One notification each."""
     ids = member_ids(course, recipients)
     if not ids:
@@ -36,7 +36,8 @@ def _send(course, recipients, make_message, url):
     for user in users:
         kind = recipients[user.id]
         message = make_message(user.id, kind, staff)
-        notify(user, kind, message, url, email_subject=f"Sparetime · {course.title}: {shortened(message, 60)}")
+        notify(user, kind, message, url, actor=actor,
+               email_subject=f"Sparetime · {course.title}: {shortened(message, 60)}")
 
 
 def _blocked_with(author, ids):
@@ -82,7 +83,7 @@ def post_created(course, thread, post, author, *, mentioned, new_thread):
             return f"{who} started “{thread.title}” in {course.title}"
         return f"{who} replied in “{thread.title}”"
 
-    _send(course, recipients, message, post_url(course, post))
+    _send(course, recipients, message, post_url(course, post), author)
 
 
 def mentioned_in_edit(course, thread, post, author, users):
@@ -101,7 +102,7 @@ def mentioned_in_edit(course, thread, post, author, users):
     def message(recipient_id, kind, staff):
         return f"{_label_for(recipient_id, staff, author, post.anonymous)} mentioned you in “{thread.title}”"
 
-    _send(course, recipients, message, url)
+    _send(course, recipients, message, url, author)
 
 
 def answer_accepted(course, thread, post, actor):

@@ -11,6 +11,7 @@ from lms.extensions import db
 from lms.models import CourseStaff, Enrolment, User
 
 ANONYMOUS_LABEL = "Anonymous peer"
+FORMER_MEMBER = "Former member"  # the author of a post (or cause of a notification) whose account was deleted
 
 # @"Display Name" or @handle (the display name without spaces, any case). Not after a word character or
 # another @, so e-mail addresses stay plain text.
@@ -44,7 +45,7 @@ def path_for(endpoint, **values):
 
 def byline(author, anonymous, viewer):
     """How an author is shown to a viewer: peers never learn who posted anonymously; staff do."""
-    name = author.display_name if author is not None else "Former member"
+    name = author.display_name if author is not None else FORMER_MEMBER
     if not anonymous:
         return Byline(name, author.id if author is not None else None)
     if viewer.is_staff:
@@ -59,7 +60,7 @@ def label_for_everyone(author, anonymous):
     new post. Never the quoter's own view of it (staff know who wrote anonymously, an author sees "You")."""
     if anonymous:
         return ANONYMOUS_LABEL
-    return author.display_name if author is not None else "Former member"
+    return author.display_name if author is not None else FORMER_MEMBER
 
 
 def staff_ids(course):

@@ -224,7 +224,7 @@ def _tell_staff_about_request(course, enrolment, learner):
     for member in approvers(course):
         if member.id != learner.id:
             notify(member, "enrolment_request", f"{learner.display_name} asked to join {course.title}.", url,
-                   send_email=send_email)  # fmt: skip
+                   actor=learner, send_email=send_email)  # fmt: skip
 
 
 def _forget_request_notices(course, enrolment):

@@ -18,6 +18,11 @@ class Notification(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(String(500))
     url: Mapped[str] = mapped_column(String(500), default="")
+    # The person the message names ("Maya replied in ..."), and the name as written into it: when they delete their
+    # account, lms.auth.deletion writes "Former member" in its place, as their posts show. Empty when the message
+    # names nobody (an anonymous post, as peers see it, records no one).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    actor_name: Mapped[str] = mapped_column(String(80), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
     # Set once the notification is settled for e-mail: sent (at once or in a digest), or never to be sent (the

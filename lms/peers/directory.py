@@ -199,7 +199,7 @@ def request_connection(requester, other, course):
         except IntegrityError as error:
             raise DirectoryError("A request between you two already exists.") from error
     notify(other, "connection_request", f"{requester.display_name} would like to connect (from {course.title}).",
-           path_for("peers.connections"))  # fmt: skip
+           path_for("peers.connections"), actor=requester)  # fmt: skip
     return connection
 
 
@@ -212,7 +212,7 @@ def respond_to_connection(connection, user, *, accept):
     connection.responded_at = utcnow()
     if accept:
         notify(connection.requester, "connection_accepted", f"{user.display_name} accepted your connection request.",
-               path_for("peers.connections"))  # fmt: skip
+               path_for("peers.connections"), actor=user)  # fmt: skip
     return connection
 
 
@@ -285,7 +285,7 @@ def report(reporter, other, course):
     ).unique().all()  # fmt: skip
     for member in staff:
         notify(member, "peer_report", f"{other.display_name} was reported by a learner in {course.title}.",
-               path_for("peers.people", slug=course.slug))  # fmt: skip
+               path_for("peers.people", slug=course.slug), actor=other)  # fmt: skip
     db.session.flush()
     return row
 
@@ -357,8 +357,10 @@ def request_partner(course, user):
         own.matched_at, own.matched_with_id = now, other.id
         db.session.refresh(other_request)
         url = path_for("peers.people", slug=course.slug)
-        notify(user, "study_partner", f"Meet your study partner in {course.title}: {other.display_name}.", url)
-        notify(other, "study_partner", f"Meet your study partner in {course.title}: {user.display_name}.", url)
+        notify(user, "study_partner", f"Meet your study partner in {course.title}: {other.display_name}.", url,
+               actor=other)
+        notify(other, "study_partner", f"Meet your study partner in {course.title}: {user.display_name}.", url,
+               actor=user)
         break
     db.session.flush()
     return own
@@ -393,7 +395,8 @@ def end_partnership(course, user):
     db.session.flush()
     if still_here:
         notify(partner, "study_partner", f"{user.display_name} ended your study pairing in {course.title}. "
-               "You can ask for a new partner on the course's people page.", path_for("peers.people", slug=course.slug))  # fmt: skip
+               "You can ask for a new partner on the course's people page.", path_for("peers.people", slug=course.slug),
+               actor=user)  # fmt: skip
     return partner
 
 
