@@ -184,3 +184,23 @@ def test_notifications_a_deleted_account_caused_name_a_former_member(client, log
     assert "Former member would like to connect (from Pricing)." in bell
     assert "Former member replied" in bell and "Anonymous peer replied" in bell
 
+
+def test_the_audit_log_names_a_deleted_actor_a_former_member_not_the_system(client, login, make_user):
+    """An admin deactivated someone, then deleted their own account: the log does not say the system did either;
+    a real system action (a CLI restore) still says "system"."""
+    from lms.notify import audit
+
+    make_user(role="admin", email="admin@example.com", name="Ada Admin")
+    leaving = make_user(role="admin", email="leaving@example.com", name="Lee Leaving")
+    learner = make_user(email="lena@example.com")
+    audit(None, "backup.restore", detail="restored by the CLI")
+    db.session.commit()
+    login(leaving)
+    client.post(f"/admin/users/{learner.id}/deactivate")
+    assert client.post(DELETE, data={"current_password": PASSWORD}).status_code == 302
+
+    login(db.session.scalar(select(User).where(User.email == "admin@example.com")))
+    rows = client.get("/admin/audit").get_data(as_text=True).split("<tr>")[2:]
+    who = {action: row.split("<td>")[2].split("</td>")[0] for row in rows for action in ["user.deactivate",
+           "account.delete", "backup.restore"] if f"<code>{action}</code>" in row}  # fmt: skip
+    assert who == {"user.deactivate": "Former member", "account.delete": "Former member", "backup.restore": "system"}

@@ -191,3 +191,49 @@ def test_thread_helpful_counts_leave_out_deleted_and_hidden_posts_on_upgrade(fre
         db.session.remove()
         downgrade(revision="base")
         db.engine.dispose()
+
+
+def test_notifications_and_audit_entries_learn_who_caused_them_on_upgrade(fresh_database, tmp_path):
+    """Notifications that link to a post name its author where the message does (an anonymous post, as peers were
+    told of it, names nobody); those of an author already gone say "Former member" now. Audit entries that had lost
+    their actor to a deleted account say so, instead of looking like the system's."""
+    from lms.models import Course, Post, Thread, User
+
+    app = make_app(fresh_database, tmp_path / "instance")
+    with app.app_context():
+        upgrade(revision="d4a8c2e6f913")
+        maya = User(email="m@example.com", display_name="Maya", password_hash="x", session_token="m")
+        course = Course(slug="c", title="C")
+        db.session.add_all([maya, course])
+        db.session.flush()
+        thread = Thread(course_id=course.id, title="T")
+        db.session.add(thread)
+        db.session.flush()
+        named, anonymous, orphan = (Post(thread_id=thread.id, author_id=maya.id), Post(thread_id=thread.id,
+                                    author_id=maya.id, anonymous=True), Post(thread_id=thread.id, author_id=None))
+        db.session.add_all([named, anonymous, orphan])
+        db.session.flush()
+        notes = [(named, "reply", "Maya replied in “T”"), (anonymous, "reply", "Anonymous peer replied in “T”"),
+                 (orphan, "mention", "Lena mentioned you in “T”"), (orphan, "accepted", "Your answer in “T” was")]
+        for number, (post, kind, message) in enumerate(notes):
+            db.session.execute(text(
+                "INSERT INTO notifications (id, user_id, kind, message, url, created_at) "
+                "VALUES (:id, :user_id, :kind, :message, :url, CURRENT_TIMESTAMP)"
+            ), {"id": number + 1, "user_id": maya.id, "kind": kind, "message": message,
+                "url": f"/courses/c/discussion/posts/{post.id}"})  # fmt: skip
+        for number, actor_id in enumerate([maya.id, None]):
+            db.session.execute(text(
+                "INSERT INTO audit_entries (id, actor_id, action, target_type, detail, created_at) "
+                "VALUES (:id, :actor_id, 'discussion.hide', '', '', CURRENT_TIMESTAMP)"
+            ), {"id": number + 1, "actor_id": actor_id})  # fmt: skip
+        db.session.commit()
+        upgrade()
+        query = db.session.execute
+        assert query(text("SELECT message, actor_id, actor_name FROM notifications ORDER BY id")).all() == [
+            ("Maya replied in “T”", maya.id, "Maya"), ("Anonymous peer replied in “T”", None, ""),
+            ("Former member mentioned you in “T”", None, ""), ("Your answer in “T” was", None, "")]  # fmt: skip
+        assert query(text("SELECT actor_id, actor_deleted FROM audit_entries ORDER BY id")).all() == [
+            (maya.id, False), (None, True)]  # fmt: skip
+        db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()

@@ -2,9 +2,9 @@
 
 The database's foreign keys decide what goes with the user row (progress, enrolments, certificates, votes,
 notifications, connections, practice responses: ON DELETE CASCADE) and what stays without a name (posts, reviews
-given to peers, staff replies: SET NULL, shown as "Former member"; so are others' notifications they caused, by
-_forget_name). This module first settles the counts those rows feed, so that nothing keeps counting a person who is
-gone: seats, helpful votes, wish votes and review places.
+given to peers, staff replies: SET NULL, shown as "Former member"; so are others' notifications they caused and their
+audit entries, by _forget_name). This module first settles the counts those rows feed, so that nothing keeps counting
+a person who is gone: seats, helpful votes, wish votes and review places.
 """
 
 import re
@@ -61,7 +61,7 @@ def delete_account(user):
         .values(detail=func.replace(AuditEntry.detail, user.email, f"deleted user {user.id}")),
         execution_options={"synchronize_session": False},
     )  # fmt: skip
-    audit(None, "account.delete", target=user, detail=f"user {user.id} deleted their account")
+    audit(user, "account.delete", target=user, detail=f"user {user.id} deleted their account")
     user_id = user.id
     db.session.flush()
     _forget_name(user_id)
@@ -71,13 +71,18 @@ def delete_account(user):
 
 def _forget_name(user_id):
     """Where they are named after the row goes: as "Former member", as on their posts. Notifications they caused
-    ("Maya replied in ...") give up the name written into them."""
+    ("Maya replied in ...") give up the name written into them; their audit entries (this deletion's too) lose their
+    actor by the foreign key, and actor_deleted keeps the log from blaming the system for what a person did."""
     db.session.execute(
         update(Notification).where(Notification.actor_id == user_id, Notification.actor_name != "")
         .values(message=func.substr(func.replace(Notification.message, Notification.actor_name, FORMER_MEMBER), 1, 500),
                 actor_name=""),
         execution_options={"synchronize_session": False},
     )  # fmt: skip
+    db.session.execute(
+        update(AuditEntry).where(AuditEntry.actor_id == user_id).values(actor_deleted=True),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def _unlink_mentions(user_id):

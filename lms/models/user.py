@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -128,7 +128,10 @@ class AuditEntry(db.Model):
     __table_args__ = (Index("ix_audit_entries_created_at", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # None for the system's own actions (CLI, cron), and for a person who has since deleted their account:
+    # actor_deleted tells the two apart, so the log shows "Former member" rather than "system" for the latter.
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    actor_deleted: Mapped[bool] = mapped_column(default=False, server_default=false())
     action: Mapped[str] = mapped_column(String(60), index=True)
     target_type: Mapped[str] = mapped_column(String(40), default="")
     target_id: Mapped[int | None]
