@@ -227,13 +227,48 @@ def test_notifications_and_audit_entries_learn_who_caused_them_on_upgrade(fresh_
                 "VALUES (:id, :actor_id, 'discussion.hide', '', '', CURRENT_TIMESTAMP)"
             ), {"id": number + 1, "actor_id": actor_id})  # fmt: skip
         db.session.commit()
-        upgrade()
+        upgrade(revision="b8d2f4a6c031")  # (Maya is in no course: the next one would take her notices away)
         query = db.session.execute
         assert query(text("SELECT message, actor_id, actor_name FROM notifications ORDER BY id")).all() == [
             ("Maya replied in “T”", maya.id, "Maya"), ("Anonymous peer replied in “T”", None, ""),
             ("Former member mentioned you in “T”", None, ""), ("Your answer in “T” was", None, "")]  # fmt: skip
         assert query(text("SELECT actor_id, actor_deleted FROM audit_entries ORDER BY id")).all() == [
             (maya.id, False), (None, True)]  # fmt: skip
+        db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()
+
+
+def test_unread_discussion_notices_of_learners_who_left_go_on_upgrade(fresh_database, tmp_path):
+    """Tom withdrew before leaving a course took its discussion out of his bell and digest: his unread notices of it
+    go; what he had read, Maya's (still enrolled) and the admin's stay."""
+    from lms.models import Course, Enrolment, User
+
+    app = make_app(fresh_database, tmp_path / "instance")
+    with app.app_context():
+        upgrade(revision="b8d2f4a6c031")
+        people = [User(email=f"{name}@example.com", display_name=name, password_hash="x", session_token=name,
+                       role="admin" if name == "ada" else "learner") for name in ("maya", "tom", "ada")]
+        course = Course(slug="c", title="C")
+        db.session.add_all([*people, course])
+        db.session.flush()
+        maya, tom, ada = people
+        db.session.add_all([Enrolment(user_id=maya.id, course_id=course.id, status="active"),
+                            Enrolment(user_id=tom.id, course_id=course.id, status="withdrawn")])  # fmt: skip
+        notes = [(maya, None), (tom, None), (tom, "2026-01-01 00:00:00"), (ada, None)]
+        for number, (user, read_at) in enumerate(notes):
+            db.session.execute(text(
+                "INSERT INTO notifications (id, user_id, kind, message, url, created_at, read_at, actor_name) "
+                "VALUES (:id, :user_id, 'reply', 'Someone replied', '/courses/c/discussion/posts/1', "
+                "CURRENT_TIMESTAMP, :read_at, '')"
+            ), {"id": number + 1, "user_id": user.id, "read_at": read_at})  # fmt: skip
+        db.session.execute(text(
+            "INSERT INTO notifications (id, user_id, kind, message, url, created_at, actor_name) "
+            "VALUES (5, :user_id, 'enrolment_removed', 'Removed', '/courses/c/', CURRENT_TIMESTAMP, '')"
+        ), {"user_id": tom.id})  # fmt: skip
+        db.session.commit()
+        upgrade()
+        assert db.session.execute(text("SELECT id FROM notifications ORDER BY id")).scalars().all() == [1, 3, 4, 5]
         db.session.remove()
         downgrade(revision="base")
         db.engine.dispose()
