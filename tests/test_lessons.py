@@ -398,3 +398,25 @@ def test_course_home_and_the_lesson_editor_have_titles_of_their_own(client, logi
     login(instructor)
     editor = client.get(f"/studio/courses/{course.slug}/lessons/{lesson.id}/edit").text
     assert f"<title>Edit lesson: {lesson.title} · Feedback · Sparetime</title>" in editor
+
+
+def test_a_free_preview_lesson_does_not_lock_when_the_visitor_enrols(client, login, instructor, learner):
+    """A free preview that also "requires the previous lesson" (or sits in a module that opens later) was open to
+    every visitor and then locked the moment that visitor enrolled. Whoever could read it keeps reading it; the
+    lessons after it still wait for it as before."""
+    course = make_course(instructor, modules=((5, 5, 5), (5,)))
+    first, preview, third, dripped = lessons_of(course)
+    preview.is_preview = preview.requires_previous = third.requires_previous = True
+    dripped.is_preview = True
+    course.modules[1].drip_days = 3
+    db.session.commit()
+    assert "free preview" in client.get(url(course, preview)).text
+    assert "free preview" in client.get(url(course, dripped)).text
+    assert client.get(f"/courses/{course.slug}").text.count("after the previous lesson") == 1  # the third only
+    enrol(learner, course)
+    login(learner)
+    assert client.get(url(course, preview)).status_code == 200
+    assert client.get(url(course, dripped)).status_code == 200
+    home = client.get(url(course)).text
+    assert "Complete “Lesson 1.1” first." not in home and "Complete “Lesson 1.2” first." in home
+    assert client.get(url(course, third)).status_code == 403

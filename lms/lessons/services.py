@@ -206,7 +206,11 @@ def _progress_statement():
 
 
 def build_outline(lessons, progress_by_lesson, *, enrolment=None, tz=None, today=None, bypass_locks=False):
-    """Turn ordered lessons plus the learner's progress rows into lesson states (no queries)."""
+    """Turn ordered lessons plus the learner's progress rows into lesson states (no queries).
+
+    A free-preview lesson never locks: every visitor of the course page may read it, so a learner who read it
+    before enrolling must not find it locked (by drip or a prerequisite) after enrolling. The lessons after it
+    still wait for it to be done."""
     tz = tz or ZoneInfo("UTC")
     today = today or datetime.now(tz).date()
     outline = CourseOutline()
@@ -226,14 +230,15 @@ def build_outline(lessons, progress_by_lesson, *, enrolment=None, tz=None, today
         if done:
             state.status = DONE
         else:
+            locks = not (bypass_locks or lesson.is_preview)
             opens_on = module_opens_on(module, enrolment, tz)
-            if not bypass_locks and opens_on is not None and opens_on > today:
+            if locks and opens_on is not None and opens_on > today:
                 state.status, state.opens_on = LOCKED, opens_on
                 state.reason = f"“{module.title}” opens on {opens_on.strftime('%d %b %Y')}."
-            elif not bypass_locks and module.requires_previous and not previous_module_done:
+            elif locks and module.requires_previous and not previous_module_done:
                 state.status = LOCKED
                 state.reason = f"Finish every lesson of the previous module before “{module.title}”."
-            elif not bypass_locks and lesson.requires_previous and not previous_done:
+            elif locks and lesson.requires_previous and not previous_done:
                 previous = outline.states[-1].lesson
                 state.status = LOCKED
                 state.reason = f"Complete “{previous.title}” first."

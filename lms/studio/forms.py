@@ -131,7 +131,10 @@ class LessonForm(FlaskForm):
     )  # fmt: skip
     remove_video = BooleanField("Remove the current video")
     video_minutes = IntegerField("Video length (minutes)", validators=[Optional(), NumberRange(min=0, max=600)])
-    is_preview = BooleanField("Free preview: anyone can read this lesson from the catalog")
+    is_preview = BooleanField(
+        "Free preview: anyone can read this lesson from the catalog",
+        description="A free preview never locks, for enrolled learners either: drip dates and prerequisites skip it.",
+    )  # fmt: skip
     requires_previous = BooleanField("Learners must complete the previous lesson first")
 
 
