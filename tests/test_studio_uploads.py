@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.models import Upload
+from lms.models import Enrolment, Upload
 from lms.studio.uploads import UploadRejected, display_name, sniff
 from tests.factories import enrol, lessons_of, make_course
 from tests.studio_helpers import DOCX, HTML, JPEG, MP4, PDF, PNG, SVG, WEBM, file, stored_files
@@ -219,3 +219,68 @@ def test_files_of_an_archived_lesson_or_module_are_no_longer_served(client, logi
     client.post("/auth/logout")
     login(learner)
     assert [client.get(f"/studio/files/{u.stored_name}").status_code for u in (pdf, png)] == [200, 403]
+
+
+def test_files_of_a_locked_lesson_wait_for_the_lesson(client, login, make_user, course_setup):
+    """An enrolled learner holding a file's link downloaded it while its lesson was still locked (a module that
+    opens later, or "complete the previous lesson first"). The file follows the lesson page's own rule, and says
+    why, as that page does; the staff keep their files."""
+    from datetime import timedelta
+
+    from lms.database import utcnow
+    from lms.models import Lesson, Module
+
+    owner, course, (first, second) = course_setup
+    later = Module(course_id=course.id, position=1, title="Later", drip_days=3)
+    db.session.add(later)
+    db.session.flush()
+    dripped = Lesson(course_id=course.id, module_id=later.id, position=0, title="Dripped", body_md="", body_html="",
+                     minutes=5)  # fmt: skip
+    db.session.add(dripped)
+    second.requires_previous = True
+    db.session.commit()
+    attach(client, second, PDF, "plan.pdf")
+    attach(client, dripped, PDF, "later.pdf")
+    plan, later_pdf = db.session.scalars(select(Upload).order_by(Upload.id)).all()
+    learner = make_user()
+    enrol(learner, course)
+    client.post("/auth/logout")
+    login(learner)
+
+    response = client.get(f"/studio/files/{plan.stored_name}")
+    assert response.status_code == 403
+    assert "“Lesson 1.2” is locked" in response.text and "Complete “Lesson 1.1” first." in response.text
+    assert "“plan.pdf” belongs to this lesson" in response.text
+    response = client.get(f"/studio/files/{later_pdf.stored_name}")
+    assert response.status_code == 403 and "“Later” opens on" in response.text
+    client.post(f"/learn/{course.slug}/lessons/{first.id}/done")
+    assert client.get(f"/studio/files/{plan.stored_name}").data == PDF
+    enrolment = db.session.scalar(select(Enrolment))
+    enrolment.enrolled_at = utcnow() - timedelta(days=3)
+    db.session.commit()
+    assert client.get(f"/studio/files/{later_pdf.stored_name}").data == PDF
+
+    enrolment.enrolled_at = utcnow()
+    db.session.commit()
+    client.post("/auth/logout")
+    login(owner)
+    assert client.get(f"/studio/files/{later_pdf.stored_name}").status_code == 200
+
+
+def test_an_image_of_a_locked_lesson_shown_in_an_open_one_is_served(client, login, make_user, course_setup):
+    """Images may be attached to one lesson and shown in another: shown in a lesson open to the learner, the
+    image is theirs even while the lesson it was attached to is locked; its other images are not."""
+    owner, course, (first, second) = course_setup
+    second.requires_previous = True
+    db.session.commit()
+    attach(client, second, PNG, "shown.png")
+    attach(client, second, PNG, "kept.png")
+    shown, kept = db.session.scalars(select(Upload).order_by(Upload.id)).all()
+    first.body_html = f'<p><img src="/studio/files/{shown.stored_name}" alt="Chart"></p>'
+    db.session.commit()
+    learner = make_user()
+    enrol(learner, course)
+    client.post("/auth/logout")
+    login(learner)
+    assert client.get(f"/studio/files/{shown.stored_name}").status_code == 200
+    assert client.get(f"/studio/files/{kept.stored_name}").status_code == 403

@@ -6,7 +6,7 @@ This module is the one place that decides whether a lesson is open to a learner.
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from functools import cache, cached_property
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,7 @@ from sqlalchemy.orm import contains_eager
 from lms import database
 from lms.extensions import db
 from lms.models import Lesson, LessonProgress, Module
+from lms.permissions import active_enrolment, can_take_course, is_course_staff
 from lms.syllabus import LessonInfo, syllabi, syllabus
 from lms.syllabus import fragment_key as syllabus_fragment_key
 
@@ -289,3 +290,66 @@ def outlines_for_enrolments(user, enrolments, now=None):
         e.course_id: build_outline(lessons[e.course_id], progress, enrolment=e, tz=tz, today=today)
         for e in enrolments
     }
+
+
+# What LessonAccess says of a lesson for one visitor.
+READ = "read"  # a learner (or staff) may open it
+PREVIEW = "preview"  # not a learner, but it is a free preview of a published course
+LOCKED_NOW = "locked"  # a learner, but drip or a prerequisite keeps it closed for now (state.reason says why)
+TAKEN_OUT = "taken_out"  # a learner, but the lesson or its module is archived
+NOT_A_LEARNER = "not_a_learner"
+
+
+@dataclass
+class LessonAccess:
+    kind: str  # READ, PREVIEW, LOCKED_NOW, TAKEN_OUT or NOT_A_LEARNER
+    outline: CourseOutline | None = None
+    state: LessonState | None = None
+
+    @property
+    def readable(self):
+        return self.kind in (READ, PREVIEW)
+
+
+class CourseAccess:
+    """Who the visitor is for one course (staff, an active learner, or neither) and which of its lessons they may
+    read. The one rule the lesson page, its actions ("mark done", the knowledge check) and the lesson's files
+    follow, so a file never opens before its lesson does."""
+
+    def __init__(self, user, course, *, now=None):
+        self.user, self.course, self.now = user, course, now
+        self.is_staff = is_course_staff(user, course)
+        self.enrolment = active_enrolment(user, course)
+        self.can_take = can_take_course(user, course)
+
+    @cached_property
+    def outline(self):
+        """The learner's outline (staff: every lesson open); None for a visitor who is not a learner."""
+        if not self.can_take:
+            return None
+        return course_outline(self.user, self.course, self.enrolment, bypass_locks=self.is_staff, now=self.now)
+
+    @cached_property
+    def _preview_ids(self):
+        """Free previews, open to everyone while the course is published, but not once archived (their own or
+        their module's archive takes them out of the syllabus)."""
+        if self.course.status != "published":
+            return frozenset()
+        return frozenset(lesson.id for lesson in syllabus(self.course) if lesson.is_preview)
+
+    def of(self, lesson):
+        """The LessonAccess of one lesson of this course."""
+        if not self.can_take:
+            return LessonAccess(PREVIEW if lesson.id in self._preview_ids else NOT_A_LEARNER)
+        state = self.outline.state_of(lesson.id)
+        if state is None:  # archived lesson or module: gone for learners, still readable by staff
+            if not self.is_staff:
+                return LessonAccess(TAKEN_OUT, self.outline)
+            state = LessonState(lesson=lesson, status=NOT_STARTED, reason="This lesson is archived.")
+        return LessonAccess(READ if state.available else LOCKED_NOW, self.outline, state)
+
+    def readable_lesson_ids(self):
+        """Ids of the lessons of(lesson) calls readable (archived ones left out, staff included)."""
+        if not self.can_take:
+            return self._preview_ids
+        return frozenset(state.lesson.id for state in self.outline.states if state.available)

@@ -14,35 +14,23 @@ from sqlalchemy.orm import joinedload
 from lms.database import autocommit_reads
 from lms.extensions import db
 from lms.lessons import quiz as quizzes
-from lms.lessons.services import LessonState, course_outline, outline_after_completion
-from lms.models import Certificate, Course, Lesson, QuizAttempt, Upload
-from lms.permissions import (
-    active_enrolment,
-    can_view_course_page,
-    is_course_staff,
-    member_params,
-    remember_membership,
-    with_membership,
+from lms.lessons.services import (
+    LOCKED_NOW,
+    PREVIEW,
+    TAKEN_OUT,
+    CourseAccess,
+    outline_after_completion,
 )
+from lms.models import Certificate, Course, Lesson, QuizAttempt, Upload
+from lms.permissions import can_view_course_page, member_params, remember_membership, with_membership
 from lms.progress import services as progress
 from lms.security import query_int
-from lms.syllabus import LessonInfo, syllabus
+from lms.syllabus import LessonInfo
 from lms.templating import has_endpoint
 
 bp = Blueprint("lessons", __name__)
 
 EMBED_PREFIXES = ("https://www.youtube-nocookie.com/", "https://player.vimeo.com/")
-
-
-class Access:
-    """Who the visitor is for this course: staff, an active learner, or neither."""
-
-    def __init__(self, course):
-        self.is_staff = is_course_staff(current_user, course)
-        self.enrolment = active_enrolment(current_user, course)
-        self.can_take = self.is_staff or (
-            self.enrolment is not None and course.status in ("published", "archived")
-        )
 
 
 # Statements every learner page runs, built once per process: a reused statement skips construction and
@@ -86,11 +74,6 @@ def _course_and_lesson_or_404(slug, lesson_id, *, with_module=True):
     return course, lesson
 
 
-def _in_syllabus(course, lesson):
-    """Whether learners can open the lesson at all: one archived itself, or in an archived module, is not."""
-    return any(open_lesson.id == lesson.id for open_lesson in syllabus(course))
-
-
 def _send_to_course_page(course, message):
     if not can_view_course_page(current_user, course):
         abort(404)  # e.g. a draft: as on its course page, nobody outside learns that it exists
@@ -104,21 +87,15 @@ def _wants_json():
     return request.accept_mimetypes.best == "application/json"
 
 
-def _outline_and_state(course, lesson, access):
-    outline = course_outline(current_user, course, access.enrolment, bypass_locks=access.is_staff)
-    state = outline.state_of(lesson.id)
-    if state is None:  # archived lesson or module: gone for learners, still readable by staff
-        if not access.is_staff:
-            # An enrolled learner came from a bookmark or a tab opened before the studio archived it: say so and
-            # take them on to the course, rather than a "never existed" 404 page.
-            gone = f"“{lesson.title}” has been taken out of this course"
-            if _wants_json():  # Mark done on the lesson page, which the learner stays on
-                message = f"{gone}, so it can no longer be marked done."
-                abort(make_response(jsonify({"ok": False, "message": message}), 404))
-            flash(f"{gone}. Here is where you are now.", "info")
-            abort(redirect(url_for("lessons.course_home", slug=course.slug)))
-        state = LessonState(lesson=lesson, status="not_started", reason="This lesson is archived.")
-    return outline, state
+def _taken_out(course, lesson):
+    """An enrolled learner came from a bookmark or a tab opened before the studio archived the lesson: say so and
+    take them on to the course, rather than a "never existed" 404 page."""
+    gone = f"“{lesson.title}” has been taken out of this course"
+    if _wants_json():  # Mark done on the lesson page, which the learner stays on
+        message = f"{gone}, so it can no longer be marked done."
+        abort(make_response(jsonify({"ok": False, "message": message}), 404))
+    flash(f"{gone}. Here is where you are now.", "info")
+    abort(redirect(url_for("lessons.course_home", slug=course.slug)))
 
 
 def _syllabus_entry(state):
@@ -140,11 +117,11 @@ def _locked_page(course, lesson, state):
 @autocommit_reads
 def course_home(slug):
     course = _course_or_404(slug)
-    access = Access(course)
+    access = CourseAccess(current_user, course)
     if not access.can_take:
         return _send_to_course_page(course, "Enrol in this course to start its lessons.")
     enrolment = access.enrolment
-    outline = course_outline(current_user, course, enrolment, bypass_locks=access.is_staff)
+    outline = access.outline
     resume = outline.continue_state(enrolment.last_lesson_id if enrolment else None)
     certificate = None
     if enrolment is not None and enrolment.completed_at is not None:
@@ -161,13 +138,16 @@ def course_home(slug):
 @autocommit_reads  # its one write pair (opened times, then the resume pointer) needs no transaction
 def lesson(slug, lesson_id):
     course, lesson = _course_and_lesson_or_404(slug, lesson_id)
-    access = Access(course)
+    access = CourseAccess(current_user, course)
+    verdict = access.of(lesson)
+    if verdict.kind == PREVIEW:
+        return _render_lesson(course, lesson, None, None, access, preview=True)
     if not access.can_take:
-        if lesson.is_preview and course.is_published and _in_syllabus(course, lesson):
-            return _render_lesson(course, lesson, None, None, access, preview=True)
         return _send_to_course_page(course, "Enrol in this course to open that lesson.")
-    outline, state = _outline_and_state(course, lesson, access)
-    if not state.available:
+    if verdict.kind == TAKEN_OUT:
+        _taken_out(course, lesson)
+    outline, state = verdict.outline, verdict.state
+    if verdict.kind == LOCKED_NOW:
         return _locked_page(course, lesson, state)
     if access.enrolment is not None and state.status == "not_started":
         state.status = "in_progress"  # opening it now starts it
@@ -215,11 +195,13 @@ def _load_for_action(slug, lesson_id):
     """Shared checks for the POST actions: lesson of this course, enrolled, not locked. The CSRF token was
     checked before the view ran (CSRFProtect guards every POST; tests/test_csrf_routes.py holds each route to it)."""
     course, lesson = _course_and_lesson_or_404(slug, lesson_id, with_module=False)
-    access = Access(course)
+    access = CourseAccess(current_user, course)
     if not access.can_take:
         abort(403)
-    outline, state = _outline_and_state(course, lesson, access)
-    return course, lesson, access, outline, state
+    verdict = access.of(lesson)
+    if verdict.kind == TAKEN_OUT:
+        _taken_out(course, lesson)
+    return course, lesson, access, verdict.outline, verdict.state
 
 
 def _refuse(course, lesson, message, status=409):

@@ -8,14 +8,14 @@ import os
 import re
 import secrets
 import unicodedata
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import Upload
-from lms.permissions import can_take_course, can_view_course_page, is_course_staff
-from lms.syllabus import syllabus
+from lms.permissions import can_view_course_page, is_course_staff
 
 IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "gif", "webp")
 VIDEO_EXTENSIONS = ("mp4", "webm")
@@ -144,38 +144,45 @@ def remove_files(paths):
             pass
 
 
-def can_download(user, upload):
-    """Staff see their course's files; covers follow the course page; lesson files follow the lesson; images
-    follow the public pages that show them."""
-    from lms.models import Course
+@dataclass
+class DownloadAccess:
+    allowed: bool
+    # Refused because the file's lesson is not open to this learner yet: the lesson and its state, for a page
+    # that says why and when it opens (the lesson page's locked page), rather than a bare "forbidden".
+    locked_lesson: object = None
+    locked_state: object = None
+
+
+def download_access(user, upload):
+    """Staff see their course's files; covers follow the course page; lesson files follow the lesson (the lesson
+    page's own rule, lms.lessons.services.CourseAccess: drip, prerequisites, archive, free previews); images
+    follow the pages that show them."""
+    from lms.lessons.services import LOCKED_NOW, CourseAccess
+    from lms.models import Course, Lesson
 
     course = db.session.get(Course, upload.course_id) if upload.course_id else None
     if course is None:
-        return bool(getattr(user, "is_authenticated", False) and user.is_admin)
+        return DownloadAccess(bool(getattr(user, "is_authenticated", False) and user.is_admin))
     if is_course_staff(user, course):
-        return True
+        return DownloadAccess(True)
     if course.cover_upload_id == upload.id:
-        return can_view_course_page(user, course)
-    return _lesson_file_open_to(user, course, upload) or _image_shown_to(user, course, upload)
-
-
-def _lesson_file_open_to(user, course, upload):
-    from lms.models import Lesson
-
+        return DownloadAccess(can_view_course_page(user, course))
+    access = CourseAccess(user, course)
     lesson = db.session.get(Lesson, upload.lesson_id) if upload.lesson_id else None
-    if lesson is None or lesson.course_id != course.id:
-        return False
-    # Only a lesson learners can open: one archived itself, or in an archived module, is out of the syllabus.
-    if all(open_lesson.id != lesson.id for open_lesson in syllabus(course)):
-        return False
-    if lesson.is_preview and course.status == "published":
-        return True
-    return can_take_course(user, course)
+    verdict = access.of(lesson) if lesson is not None and lesson.course_id == course.id else None
+    if verdict is not None and verdict.readable:
+        return DownloadAccess(True)
+    if _image_shown_to(user, course, upload, access):
+        return DownloadAccess(True)
+    if verdict is not None and verdict.kind == LOCKED_NOW:
+        return DownloadAccess(False, lesson, verdict.state)
+    return DownloadAccess(False)
 
 
-def _image_shown_to(user, course, upload):
-    """An image the course description or a free preview lesson shows (the studio attaches images to a lesson,
-    and they may be shown anywhere in the course): whoever may read that page gets it, not a broken image."""
+def _image_shown_to(user, course, upload, access):
+    """An image the course description or a lesson open to the visitor shows (the studio attaches images to a
+    lesson, and they may be shown anywhere in the course): whoever may read that page gets it, not a broken
+    image, even while the lesson it was attached to is still locked."""
     from lms.models import Lesson
 
     if not upload.content_type.startswith("image/") or not can_view_course_page(user, course):
@@ -183,11 +190,9 @@ def _image_shown_to(user, course, upload):
     source = f"/studio/files/{upload.stored_name}"
     if source in (course.description_html or ""):
         return True
-    if course.status != "published":
-        return False
-    preview_ids = {lesson.id for lesson in syllabus(course) if lesson.is_preview}
-    return bool(preview_ids) and db.session.scalar(
-        select(Lesson.id).where(Lesson.id.in_(preview_ids), Lesson.body_html.contains(source, autoescape=True)).limit(1)
+    readable = access.readable_lesson_ids()
+    return bool(readable) and db.session.scalar(
+        select(Lesson.id).where(Lesson.id.in_(readable), Lesson.body_html.contains(source, autoescape=True)).limit(1)
     ) is not None
 
 

@@ -283,7 +283,12 @@ def import_course():
 @bp.get("/files/<stored_name>")
 def serve_upload(stored_name):
     upload = db.first_or_404(select(Upload).where(Upload.stored_name == stored_name))
-    if not uploads.can_download(current_user, upload):
+    access = uploads.download_access(current_user, upload)
+    if access.locked_lesson is not None:  # as the lesson page does: say why, and when it opens
+        lesson = access.locked_lesson
+        return render_template("lessons/locked.html", course=lesson.course, lesson=lesson, state=access.locked_state,
+                               file_name=upload.original_name), 403  # fmt: skip
+    if not access.allowed:
         abort(404 if not current_user.is_authenticated else 403)
     inline = uploads.is_inline(upload)
     response = send_file(
