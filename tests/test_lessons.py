@@ -420,3 +420,31 @@ def test_a_free_preview_lesson_does_not_lock_when_the_visitor_enrols(client, log
     home = client.get(url(course)).text
     assert "Complete “Lesson 1.1” first." not in home and "Complete “Lesson 1.2” first." in home
     assert client.get(url(course, third)).status_code == 403
+
+
+def test_the_attachments_list_leaves_out_images_the_text_already_shows(client, login, instructor, learner):
+    """An image uploaded to the lesson and shown in its text was listed again under "Attachments", beside the
+    files to download. Only images actually shown inline leave the list: one the text only links to, or does not
+    mention, stays, as do the other files; the studio's preview lists the same."""
+    from lms.content import render_markdown
+
+    course = make_course(instructor)
+    lesson = lessons_of(course)[0]
+    for stored, name, kind in (("a1.png", "chart.png", "image/png"), ("b2.png", "linked.png", "image/png"),
+                               ("c3.png", "spare.png", "image/png"), ("d4.pdf", "plan.pdf", "application/pdf")):
+        db.session.add(Upload(stored_name=stored, original_name=name, content_type=kind, size=900, kind="attachment",
+                              course_id=course.id, lesson_id=lesson.id))  # fmt: skip
+    lesson.body_md = "![The chart](/studio/files/a1.png)\n\nThe [full-size image](/studio/files/b2.png)."
+    lesson.body_html = str(render_markdown(lesson.body_md))
+    db.session.commit()
+    enrol(learner, course)
+    login(learner)
+    page = client.get(url(course, lesson)).text
+    listed = page.split('<section class="attachments"')[1].split("</section>")[0]
+    assert "chart.png" not in listed and 'alt="The chart"' in page
+    assert "linked.png" in listed and "spare.png" in listed and "plan.pdf" in listed
+    client.post("/auth/logout")
+    login(instructor)
+    preview = client.get(f"/studio/courses/{course.slug}/preview/lessons/{lesson.id}").text
+    files = preview.split('id="files-heading"')[1].split("</section>")[0]
+    assert "chart.png" not in files and "linked.png" in files and "plan.pdf" in files

@@ -19,6 +19,7 @@ from lms.lessons.services import (
     PREVIEW,
     TAKEN_OUT,
     CourseAccess,
+    attachments_to_list,
     outline_after_completion,
 )
 from lms.models import Certificate, Course, Lesson, QuizAttempt, Upload
@@ -164,9 +165,11 @@ def lesson(slug, lesson_id):
 def _render_lesson(course, lesson, outline, state, access, *, preview=False, attempt_id=None, quiz_errors=None,
                    chosen=None, status=200):  # fmt: skip
     entry = _syllabus_entry(state)
-    attachments = [] if entry is not None and not entry.has_attachments else db.session.scalars(
-        select(Upload).where(Upload.lesson_id == lesson.id, Upload.kind == "attachment").order_by(Upload.id)
-    ).all()  # fmt: skip
+    attachments = []
+    if entry is None or entry.has_attachments:
+        attachments = attachments_to_list(lesson, db.session.scalars(
+            select(Upload).where(Upload.lesson_id == lesson.id, Upload.kind == "attachment").order_by(Upload.id)
+        ))  # fmt: skip
     embed_url = lesson.video_embed_url if (lesson.video_embed_url or "").startswith(EMBED_PREFIXES) else ""
     questions = quizzes.questions_of(lesson) if lesson.has_quiz and not preview else []
     result = None

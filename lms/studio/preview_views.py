@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.auth.forms import ButtonForm
 from lms.extensions import db
+from lms.lessons.services import attachments_to_list
 from lms.models import Course, Lesson, Module, Question, Upload
 from lms.peers.services import assignment_for_lesson
 from lms.studio.access import staff_course
@@ -45,9 +46,9 @@ def _render_lesson(slug, lesson_id, result=None, answers=None):
     )
     if lesson is None:
         abort(404)
-    attachments = db.session.scalars(
+    attachments = attachments_to_list(lesson, db.session.scalars(
         select(Upload).where(Upload.lesson_id == lesson.id, Upload.kind == "attachment").order_by(Upload.id)
-    ).all()
+    ))  # fmt: skip
     ordered = _visible_lessons(course)
     index = ordered.index(lesson) if lesson in ordered else None
     previous = ordered[index - 1] if index else None
