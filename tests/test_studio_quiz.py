@@ -212,3 +212,32 @@ def test_questions_and_choices_lose_direction_controls(client, login, make_user)
     [question] = lesson.questions
     assert question.prompt == "Which are right?"
     assert [(c.text, c.feedback) for c in question.choices] == [("Ask first", "Yes: learn"), ("Listen", "")]
+
+
+@pytest.mark.parametrize(("pass_mark", "questions", "needed"),
+                         [(67, 3, 3), (66, 3, 2), (50, 3, 2), (0, 3, 0), (100, 4, 4), (75, 4, 3), (80, 1, 1)])
+def test_correct_answers_needed_is_what_grading_accepts(pass_mark, questions, needed):
+    """What the studio tells the instructor comes from the grader itself: exactly `needed` right answers pass."""
+    from lms.studio.services import correct_answers_needed, passes, quiz_score
+
+    assert correct_answers_needed(pass_mark, questions) == needed
+    assert passes(quiz_score(needed, questions), pass_mark)
+    assert needed == 0 or not passes(quiz_score(needed - 1, questions), pass_mark)
+
+
+def test_the_knowledge_check_editor_says_how_many_correct_answers_pass(client, login, make_user):
+    """67% of 3 questions needs all 3, since scores round down (2 of 3 is 66%): the editor said only "67"."""
+    owner = make_user(role="instructor")
+    course = make_course(owner, "Thirds", slug="thirds")
+    lesson = add_quiz(lessons_of(course)[0], pass_mark=67, questions=[(f"Q{i}", [("y", True), ("n", False)])
+                                                                      for i in range(3)])  # fmt: skip
+    login(owner)
+    editor = f"/studio/courses/thirds/lessons/{lesson.id}/edit"
+    assert "With 3 questions, passing needs 3 correct." in client.get(editor).text
+    response = client.post(f"/studio/courses/thirds/lessons/{lesson.id}/pass-mark", data={"pass_mark": "60"},
+                           follow_redirects=True)  # fmt: skip
+    assert "With 3 questions, passing needs 2 correct." in response.text
+    assert "Learners now need 60% to complete this lesson. With 3 questions, passing needs 2 correct." in response.text
+    lesson.pass_mark = None
+    db.session.commit()
+    assert "passing needs" not in client.get(editor).text

@@ -8,7 +8,7 @@ from lms.auth.forms import ButtonForm
 from lms.extensions import db
 from lms.models import Upload
 from lms.notify import audit
-from lms.studio import structure, uploads
+from lms.studio import quiz, structure, uploads
 from lms.studio.access import lesson_of, module_of, staff_course
 from lms.studio.blueprint import bp
 from lms.studio.forms import AttachmentForm, LessonForm, MoveForm, PassMarkForm
@@ -76,6 +76,7 @@ def _render_editor(course, lesson, form):
     return render_template(
         "studio/lesson_form.html", course=course, lesson=lesson, form=form, attachments=attachments,
         attachment_form=AttachmentForm(), pass_mark_form=PassMarkForm(pass_mark=lesson.pass_mark),
+        pass_mark_in_answers=quiz.pass_mark_in_answers(lesson),
     )  # fmt: skip
 
 

@@ -5,7 +5,7 @@ Scoring (score_quiz) lives in lms.studio.services, where the lessons feature cal
 
 from lms.extensions import db
 from lms.models import Choice, Question
-from lms.studio.services import StudioError, quiz_problems
+from lms.studio.services import StudioError, correct_answers_needed, quiz_problems
 
 # The most choices a question may have: the editor's rows, and what an import accepts.
 MAX_CHOICES = 8
@@ -74,3 +74,13 @@ def set_pass_mark(lesson, pass_mark):
             raise StudioError("The pass mark is a percentage between 0 and 100.")
     lesson.pass_mark = pass_mark
     return lesson
+
+
+def pass_mark_in_answers(lesson):
+    """What the pass mark means for the lesson's questions as they are now, e.g. "With 3 questions, passing needs
+    3 correct." ("" with no pass mark or no questions)."""
+    total = len(lesson.questions)
+    if lesson.pass_mark is None or not total:
+        return ""
+    needed = correct_answers_needed(lesson.pass_mark, total)
+    return f"With {total} question{'' if total == 1 else 's'}, passing needs {needed} correct."

@@ -103,5 +103,6 @@ def set_pass_mark(slug, lesson_id):
     else:
         db.session.commit()
         flash("Knowledge check removed." if lesson.pass_mark is None else
-              f"Learners now need {lesson.pass_mark}% to complete this lesson.", "success")  # fmt: skip
+              f"Learners now need {lesson.pass_mark}% to complete this lesson. {quiz.pass_mark_in_answers(lesson)}",
+              "success")  # fmt: skip
     return redirect(_editor_url(course, lesson))

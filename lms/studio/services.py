@@ -340,7 +340,20 @@ def score_quiz(lesson, answers):
                 "feedback": [choice.feedback for choice in chosen if choice.feedback],
             }
         )
-    total = len(lesson.questions)
-    score = (100 * right) // total if total else 100
-    passed = lesson.pass_mark is None or score >= lesson.pass_mark
-    return score, passed, feedback
+    score = quiz_score(right, len(lesson.questions))
+    return score, passes(score, lesson.pass_mark), feedback
+
+
+def quiz_score(right, total):
+    """The score of `right` correct answers out of `total` questions: a whole percentage, rounded down."""
+    return (100 * right) // total if total else 100
+
+
+def passes(score, pass_mark):
+    return pass_mark is None or score >= pass_mark
+
+
+def correct_answers_needed(pass_mark, total):
+    """How many of `total` questions a learner must answer correctly to reach the pass mark, found with the very
+    rules score_quiz grades by (67% of 3 questions needs all 3: 2 of 3 scores 66)."""
+    return next(right for right in range(total + 1) if passes(quiz_score(right, total), pass_mark))
