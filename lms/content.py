@@ -92,15 +92,13 @@ def images_shown(form, field):
 
 # lms/studio/views.py serve_upload (a download, which changes nothing), after the site's path prefix if any.
 _UPLOAD_PATH = re.compile(r"^(?:/[\w.~-]+)*/studio/files/[\w.-]+$")
-_IMAGE_SOURCE = re.compile(r"<img\b[^>]*?\ssrc=\"([^\"]*)\"")
 
 
-def images_shown(html: str) -> set[str]:
+def uploads_shown_as_images(sanitized_html: str) -> set[str]:
     """The stored names of the uploads that sanitized HTML (render_markdown's output) shows as images; a link to
     an upload is not an image shown."""
-    return {
-        source.rsplit("/", 1)[-1] for source in _IMAGE_SOURCE.findall(html or "") if _UPLOAD_PATH.match(source)
-    }
+    sources = (html.unescape(match.group(1).strip("\"'")) for match in _IMAGE_SOURCE.finditer(sanitized_html or ""))
+    return {source.rsplit("/", 1)[-1] for source in sources if _UPLOAD_PATH.match(source)}
 
 
 class _AlignmentOnly:

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager
 
 from lms import database
-from lms.content import images_shown
+from lms.content import uploads_shown_as_images
 from lms.extensions import db
 from lms.models import Lesson, LessonProgress, Module
 from lms.permissions import active_enrolment, can_take_course, is_course_staff
@@ -296,7 +296,7 @@ def outlines_for_enrolments(user, enrolments, now=None):
 def attachments_to_list(lesson, uploads):
     """The lesson's attachments for the list under its text: the files to download. An image the text already
     shows inline is left out; one it only links to, or does not show, stays."""
-    shown = images_shown(lesson.body_html)
+    shown = uploads_shown_as_images(lesson.body_html)
     return [u for u in uploads if not (u.content_type.startswith("image/") and u.stored_name in shown)]
 
 
