@@ -1,5 +1,7 @@
 """Knowledge checks: authoring questions and pass marks in the studio, and score_quiz for the lessons feature."""
 
+import re
+
 import pytest
 
 from lms.extensions import db
@@ -233,11 +235,15 @@ def test_the_knowledge_check_editor_says_how_many_correct_answers_pass(client, l
                                                                       for i in range(3)])  # fmt: skip
     login(owner)
     editor = f"/studio/courses/thirds/lessons/{lesson.id}/edit"
-    assert "With 3 questions, passing needs 3 correct." in client.get(editor).text
+    page = client.get(editor).text
+    assert "With 3 questions, passing needs 3 correct." in page
+    field = re.search(r'<input[^>]*name="pass_mark"[^>]*>', page).group(0)
+    assert "pass-mark-meaning" in re.search(r'aria-describedby="([^"]*)"', field).group(1)  # read out with the field
     response = client.post(f"/studio/courses/thirds/lessons/{lesson.id}/pass-mark", data={"pass_mark": "60"},
                            follow_redirects=True)  # fmt: skip
     assert "With 3 questions, passing needs 2 correct." in response.text
     assert "Learners now need 60% to complete this lesson. With 3 questions, passing needs 2 correct." in response.text
     lesson.pass_mark = None
     db.session.commit()
-    assert "passing needs" not in client.get(editor).text
+    page = client.get(editor).text
+    assert "passing needs" not in page and 'aria-describedby=""' not in page
