@@ -256,6 +256,12 @@ BAD_ARCHIVES = {
     "lesson title of direction controls": lambda d: rebuild(d, manifest=_set(["modules", 0, "lessons", 0, "title"],
         "\u202e\u2066")),
     "course title of blank letters": lambda d: rebuild(d, manifest=_set(["course", "title"], "\u3164\u2800")),
+    # Moments that no time zone can hold: a page showing them to a learner in Auckland or Los Angeles failed.
+    "window closing in year 9999": lambda d: rebuild(d, manifest=_set(["course", "enrol_closes_at"],
+        "9999-12-31T23:59:00")),
+    "window opening in year 1": lambda d: rebuild(d, manifest=_set(["course", "enrol_opens_at"],
+        "0001-01-01T00:00:00")),
+    "module opening in year 1": lambda d: rebuild(d, manifest=_set(["modules", 0, "opens_on"], "0001-01-01")),
 }
 
 
@@ -298,3 +304,15 @@ def test_bad_archives_are_refused_with_nothing_written(app, rich_course, kind):
     db.session.rollback()
     assert str(error.value)
     assert row_counts() == rows and stored_files(app) == files
+
+
+def test_an_imported_window_with_an_offset_is_stored_in_utc(app, rich_course):
+    """Every moment is stored as naive UTC; one written with an offset ("+05:00") is moved to UTC, not stored as
+    if its local time were UTC (five hours off) or compared with naive times (a failed course page)."""
+    _, course = rich_course
+    offset = _set(["course", "enrol_opens_at"], "2027-01-10T09:00:00+05:00")
+    data = rebuild(archive.export_course(course), manifest=offset)
+    copy, _ = archive.import_course(io.BytesIO(data))
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Course, copy.id).enrol_opens_at == datetime(2027, 1, 10, 4, 0)

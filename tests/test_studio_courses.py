@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+import pytest
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
@@ -158,6 +159,22 @@ def test_enrolment_window_is_stored_in_utc(client, login, make_user):
     assert course.enrol_closes_at == datetime(2027, 1, 20, 17, 30)
     page = client.get(f"/studio/courses/{course.slug}/settings").get_data(as_text=True)
     assert 'value="2027-01-10T09:00"' in page
+
+
+@pytest.mark.parametrize("zone, field, typed", [
+    ("Pacific/Auckland", "enrol_opens_at", "0001-01-01T00:00"),  # would be in year 0 in UTC
+    ("America/Los_Angeles", "enrol_closes_at", "9999-12-31T23:00"),  # would be in year 10000 in UTC
+    ("UTC", "enrol_opens_at", "0202-03-01T09:00"),  # a typo for 2026
+])
+def test_a_window_in_an_impossible_year_is_refused_with_a_message(client, login, make_user, zone, field, typed):
+    """Year 1 or 9999 typed in a zone away from UTC failed with an error page and lost the form."""
+    login(make_user(role="instructor", timezone=zone))
+    response = client.post("/studio/courses/new", data=course_data(title="Kept title", **{field: typed}))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Enter a date between the years 1970 and 2999." in page
+    assert 'value="Kept title"' in page and f'value="{typed}"' in page
+    assert db.session.scalar(select(Course)) is None
 
 
 def test_cover_upload_replace_and_remove(app, client, login, make_user):

@@ -53,6 +53,23 @@ def test_add_module_with_drip_and_prerequisite(client, owner_course):
     assert module.drip_days is None
 
 
+@pytest.mark.parametrize("typed, message", [
+    ("2027-02-31", "Not a valid date value."),
+    ("0001-01-01", "Enter a date between the years 1970 and 2999."),
+    ("9999-12-31", "Enter a date between the years 1970 and 2999."),
+])
+def test_a_module_opening_date_that_cannot_be_is_refused_and_nothing_is_lost(client, owner_course, typed, message):
+    _, course = owner_course
+    module = course.modules[0]
+    response = client.post(f"/studio/courses/feedback/modules/{module.id}/edit",
+                           data={"title": "Week one, renamed", "opens_on": typed})  # fmt: skip
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and message in page
+    assert 'value="Week one, renamed"' in page and f'value="{typed}"' in page
+    db.session.expire_all()
+    assert module.opens_on is None and module.title != "Week one, renamed"
+
+
 def test_module_and_lesson_titles_lose_direction_controls(client, owner_course):
     _, course = owner_course
     client.post("/studio/courses/feedback/modules/new", data={"title": "\u202eWeek two"})

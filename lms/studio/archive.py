@@ -11,7 +11,7 @@ import json
 import re
 import zipfile
 import zlib
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from flask import current_app
 from sqlalchemy import select
@@ -24,7 +24,15 @@ from lms.models.course import ENROLMENT_POLICIES, LEVELS
 from lms.peers import services as peers
 from lms.studio import uploads
 from lms.studio.quiz import MAX_CHOICES
-from lms.studio.services import SLUG_PATTERN, StudioError, recompute_course_totals, unique_slug
+from lms.studio.services import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    SLUG_PATTERN,
+    StudioError,
+    in_date_range,
+    recompute_course_totals,
+    unique_slug,
+)
 from lms.studio.structure import embed_src
 from lms.text_rules import clean_heading, shows_something
 
@@ -176,9 +184,14 @@ def _when(data, key, parse):
     if value is None:
         return None
     try:
-        return parse(value)
+        when = parse(value)
     except (TypeError, ValueError):
         raise ArchiveError(f"The manifest has an invalid date “{key}”.") from None
+    if not in_date_range(when):
+        raise ArchiveError(f"The manifest has a date “{key}” outside the years {FIRST_YEAR} to {LAST_YEAR}.")
+    if isinstance(when, datetime) and when.tzinfo is not None:  # stored, like every moment, as naive UTC
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return when
 
 
 def _list(data, key, limit=1000):

@@ -23,6 +23,7 @@ from lms.content import images_shown
 from lms.models.course import ENROLMENT_POLICIES, LEVELS
 from lms.security import trimmed
 from lms.studio.quiz import MAX_CHOICES
+from lms.studio.services import DATE_RANGE_MESSAGE, in_date_range
 from lms.text_rules import HEADING_FILTERS, visible, without_direction_controls
 
 
@@ -31,6 +32,11 @@ def _lower(value):
 
 
 CAPACITY_MESSAGE = "Enter at least 1, or leave it blank for no limit."
+
+
+def within_date_range(form, field):
+    if not in_date_range(field.data):
+        raise ValidationError(DATE_RANGE_MESSAGE)
 
 
 class CourseForm(FlaskForm):
@@ -76,9 +82,11 @@ class CourseForm(FlaskForm):
         "Capacity", description="Maximum active learners; blank for no limit.",
         validators=[Optional(), NumberRange(min=1, max=100000, message=CAPACITY_MESSAGE)],
     )  # fmt: skip
-    enrol_opens_at = DateTimeLocalField("Enrolment opens", validators=[Optional()], format="%Y-%m-%dT%H:%M",
+    enrol_opens_at = DateTimeLocalField("Enrolment opens", validators=[Optional(), within_date_range],
+                                        format="%Y-%m-%dT%H:%M",
                                         description="Optional, in your time zone.")  # fmt: skip
-    enrol_closes_at = DateTimeLocalField("Enrolment closes", validators=[Optional()], format="%Y-%m-%dT%H:%M",
+    enrol_closes_at = DateTimeLocalField("Enrolment closes", validators=[Optional(), within_date_range],
+                                         format="%Y-%m-%dT%H:%M",
                                          description="Optional, in your time zone.")  # fmt: skip
 
     def validate_enrol_closes_at(self, field):
@@ -106,7 +114,7 @@ class ModuleForm(FlaskForm):
         "Opens this many days after enrolment", validators=[Optional(), NumberRange(min=0, max=3650)],
         description="Leave blank (and the date too) to open the module at enrolment.",
     )  # fmt: skip
-    opens_on = DateField("Or opens on this date", validators=[Optional()])
+    opens_on = DateField("Or opens on this date", validators=[Optional(), within_date_range])
     requires_previous = BooleanField("Learners must complete the previous module first")
 
     def validate_opens_on(self, field):

@@ -31,6 +31,15 @@ SLUG_MAX = 80
 # Allowed moves between states; published -> draft is not offered: learners may already be enrolled.
 TRANSITIONS = {("draft", "published"), ("published", "archived"), ("archived", "published")}
 
+# The years a date set in the studio (or read from an archive) may fall in: one far outside is a typo ("0202" for
+# 2026), and a moment in year 1 or 9999 cannot even be moved between time zones (it would fail every page showing it).
+FIRST_YEAR, LAST_YEAR = 1970, 2999
+DATE_RANGE_MESSAGE = f"Enter a date between the years {FIRST_YEAR} and {LAST_YEAR}."
+
+
+def in_date_range(value):
+    return value is None or FIRST_YEAR <= value.year <= LAST_YEAR
+
 
 class StudioError(ValueError):
     """A rule was broken; str(error) is a message for the instructor, `field` the form field it is about."""
