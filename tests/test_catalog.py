@@ -1,6 +1,7 @@
 """The catalog: cards, full-text search, filters, sorting, pagination, the course page and query counts."""
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -237,21 +238,50 @@ def test_course_page_gives_an_enrolled_learner_their_own_drip_dates(client, logi
     course.modules[1].drip_days = 7
     learner = make_user(timezone="Pacific/Auckland")
     enrolment = enrol(learner, course)
-    enrolment.enrolled_at = datetime(2026, 11, 2, 20, 0)  # 3 Nov, 09:00 in Auckland
+    enrolled = datetime.now(ZoneInfo("Pacific/Auckland")).replace(hour=9, minute=0, tzinfo=None)  # today, 09:00 there
+    enrolment.enrolled_at = enrolled.replace(tzinfo=ZoneInfo("Pacific/Auckland")).astimezone(UTC).replace(tzinfo=None)
     db.session.commit()
     assert "Opens 7 days after you enrol." in client.get("/courses/feedback").text
     login(learner)
     html = client.get("/courses/feedback").text
-    assert "Opens for you on 10 Nov 2026." in html and "after you enrol" not in html
+    assert f"Opens for you on {enrolled + timedelta(days=7):%d %b %Y}." in html and "after you enrol" not in html
+
+
+def test_course_page_says_a_module_whose_day_has_come_is_open(client, login, make_user, owner):
+    """A date in the past read "Opens on 01 Mar" (or "Opens for you on ...") long after the module opened, as if
+    it were still to come. The day is the viewer's own: a learner in Auckland is already a day ahead of UTC."""
+    course = make_course(owner, "Feedback", modules=((5,), (5,), (5,)))
+    course.modules[1].opens_on = date(2026, 3, 1)
+    course.modules[2].drip_days = 3
+    learner = make_user(timezone="Pacific/Auckland")
+    enrolment = enrol(learner, course)
+    enrolment.enrolled_at = datetime(2026, 3, 10, 20, 0)  # 11 Mar, 09:00 in Auckland
+    db.session.commit()
+    html = client.get("/courses/feedback").text
+    assert "Open since 01 Mar 2026." in html and "Opens on 01 Mar 2026" not in html
+    assert "Opens 3 days after you enrol." in html
+    login(learner)
+    html = client.get("/courses/feedback").text
+    assert "Open since 01 Mar 2026." in html and "Open since 14 Mar 2026." in html
+    assert "Opens for you" not in html
+
+    today_in_auckland = datetime.now(ZoneInfo("Pacific/Auckland")).date()
+    course.modules[1].opens_on = today_in_auckland  # already today there, maybe still yesterday in UTC
+    course.modules[2].opens_on = today_in_auckland + timedelta(days=1)
+    course.modules[2].drip_days = None
+    db.session.commit()
+    html = client.get("/courses/feedback").text
+    assert f"Open since {today_in_auckland:%d %b %Y}." in html
+    assert f"Opens on {today_in_auckland + timedelta(days=1):%d %b %Y}." in html
 
 
 def test_course_page_fixed_date_and_prerequisite(client, owner):
     course = make_course(owner, "Leading", modules=((5,), (5,)))
-    course.modules[1].opens_on = date(2026, 12, 3)
+    course.modules[1].opens_on = date(2099, 12, 3)
     course.modules[1].requires_previous = True
     db.session.commit()
     html = client.get("/courses/leading").text
-    assert "Opens on 03 Dec 2026." in html and "Finish the previous module first." in html  # as course home writes dates
+    assert "Opens on 03 Dec 2099." in html and "Finish the previous module first." in html  # as course home writes dates
 
 
 def test_preview_lesson_is_linked_when_lessons_exist(app, client, owner):

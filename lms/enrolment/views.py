@@ -12,7 +12,7 @@ from lms.database import autocommit_reads
 from lms.enrolment import catalog, roster, services
 from lms.enrolment.forms import EnrolForm
 from lms.extensions import db
-from lms.lessons.services import module_opens_on, timezone_of
+from lms.lessons.services import syllabus_openings
 from lms.models import Course
 from lms.peers.services import course_reviews_summary
 from lms.permissions import can_view_course_page, is_course_staff, member_params, remember_membership, with_membership
@@ -111,10 +111,10 @@ def render_course_page(course, enrol_form=None, status=200):
             modules.append(lesson.module)
             lessons[lesson.module_id] = []
         lessons[lesson.module_id].append(lesson)
-    drip_dates = _drip_dates(modules, enrolment)
+    openings = syllabus_openings(modules, enrolment, current_user)
     return render_template(
         "enrolment/course.html", course=course, enrolment=enrolment, action=action, is_staff=is_staff,
-        modules=modules, lessons=lessons, drip_dates=drip_dates, drip_key=tuple(drip_dates.items()),
+        modules=modules, lessons=lessons, openings=openings, openings_key=tuple(openings.items()),
         enrol_form=enrol_form or (EnrolForm() if action in ENROL_FORM_ACTIONS else None),
         window_problem=services.window_problem(course), format_date=services.format_date,
         waitlist_position=services.waitlist_position(enrolment) if action == "waitlisted" else None,
@@ -124,15 +124,6 @@ def render_course_page(course, enrol_form=None, status=200):
         preview_links=has_endpoint("lessons.lesson"), continue_link=has_endpoint("lessons.course_home"),
         level_label=catalog.LEVEL_LABELS.get(course.level, course.level), syllabus_key=syllabus_fragment_key(course),
     ), status  # fmt: skip
-
-
-def _drip_dates(modules, enrolment):
-    """{module id: date it opens} of the drip-scheduled modules, for a learner already enrolled: their dates are
-    known, so the syllabus gives them instead of "N days after you enrol" (as course home does)."""
-    if enrolment is None or enrolment.status != "active" or enrolment.enrolled_at is None:
-        return {}
-    tz = timezone_of(current_user)
-    return {module.id: module_opens_on(module, enrolment, tz) for module in modules if module.drip_days}
 
 
 @bp.get("/courses/<slug>")

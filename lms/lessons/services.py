@@ -155,6 +155,20 @@ def module_opens_on(module, enrolment, tz):
     return max(dates) if dates else None
 
 
+def syllabus_openings(modules, enrolment, user, now=None):
+    """{module id: (date, opened)} for the course page's syllabus: the day each drip-scheduled module opens for this
+    viewer (a fixed date for everyone; "N days after enrolment" only once they are enrolled, as their own date),
+    and whether that day has come where they are, so a date in the past is not read as still to come."""
+    enrolled = enrolment is not None and enrolment.status == "active" and enrolment.enrolled_at is not None
+    tz, today = timezone_of(user), local_today(user, now)
+    openings = {}
+    for module in modules:
+        day = module_opens_on(module, enrolment if enrolled else None, tz)
+        if day is not None and (module.opens_on is not None or enrolled):
+            openings[module.id] = (day, day <= today)
+    return openings
+
+
 def load_lessons(course_ids):
     """{course_id: [Lesson, ...]} of the available (not archived) lessons in course order; one query.
     Each lesson's module comes with it (contains_eager), so templates never lazy-load it per row."""
