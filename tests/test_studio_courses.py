@@ -177,6 +177,23 @@ def test_a_window_in_an_impossible_year_is_refused_with_a_message(client, login,
     assert db.session.scalar(select(Course)) is None
 
 
+def test_a_window_at_a_time_the_clocks_skip_is_refused_and_the_autumn_hour_is_kept(client, login, make_user):
+    """In Berlin the clocks go from 02:00 to 03:00 on the last Sunday of March: 02:30 that day was saved as 03:30
+    without a word. On the last Sunday of October 02:30 comes twice; the first (summer time) is kept."""
+    login(make_user(role="instructor", timezone="Europe/Berlin"))
+    response = client.post("/studio/courses/new", data=course_data(enrol_opens_at="2027-03-28T02:30"))
+    page = response.get_data(as_text=True)
+    assert "02:30 on 28 Mar 2027 does not exist in Europe/Berlin" in page
+    assert 'value="2027-03-28T02:30"' in page and db.session.scalar(select(Course)) is None
+    client.post("/studio/courses/new", data=course_data(enrol_opens_at="2027-03-28T03:00",
+                                                         enrol_closes_at="2027-10-31T02:30"))  # fmt: skip
+    course = db.session.scalar(select(Course))
+    assert course.enrol_opens_at == datetime(2027, 3, 28, 1, 0)
+    assert course.enrol_closes_at == datetime(2027, 10, 31, 0, 30)
+    page = client.get(f"/studio/courses/{course.slug}/settings").get_data(as_text=True)
+    assert 'value="2027-03-28T03:00"' in page and 'value="2027-10-31T02:30"' in page
+
+
 def test_cover_upload_replace_and_remove(app, client, login, make_user):
     login(make_user(role="instructor"))
     client.post("/studio/courses/new", data=course_data(cover_image=file(PNG, "../../etc/My cover.png"),

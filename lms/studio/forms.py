@@ -1,5 +1,7 @@
 """Studio forms. Every POST goes through one of these (CSRF); rules that need the database live in services."""
 
+from datetime import UTC
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -24,6 +26,7 @@ from lms.models.course import ENROLMENT_POLICIES, LEVELS
 from lms.security import trimmed
 from lms.studio.quiz import MAX_CHOICES
 from lms.studio.services import DATE_RANGE_MESSAGE, in_date_range
+from lms.templating import user_timezone
 from lms.text_rules import HEADING_FILTERS, visible, without_direction_controls
 
 
@@ -37,6 +40,17 @@ CAPACITY_MESSAGE = "Enter at least 1, or leave it blank for no limit."
 def within_date_range(form, field):
     if not in_date_range(field.data):
         raise ValidationError(DATE_RANGE_MESSAGE)
+
+
+def not_skipped_by_the_clocks(form, field):
+    """A time the clocks skip where the editor is (02:30 on the last Sunday of March in Berlin) was saved as another
+    time without a word; it is refused, naming the zone, so they choose the time they mean."""
+    if field.data is None or not in_date_range(field.data):
+        return
+    zone = user_timezone()
+    if field.data.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None) != field.data:
+        raise ValidationError(f"{field.data:%H:%M} on {field.data:%d %b %Y} does not exist in {zone.key}: the clocks "
+                              "go forward then. Choose a time after the change.")
 
 
 class CourseForm(FlaskForm):
@@ -82,10 +96,12 @@ class CourseForm(FlaskForm):
         "Capacity", description="Maximum active learners; blank for no limit.",
         validators=[Optional(), NumberRange(min=1, max=100000, message=CAPACITY_MESSAGE)],
     )  # fmt: skip
-    enrol_opens_at = DateTimeLocalField("Enrolment opens", validators=[Optional(), within_date_range],
+    enrol_opens_at = DateTimeLocalField("Enrolment opens",
+                                        validators=[Optional(), within_date_range, not_skipped_by_the_clocks],
                                         format="%Y-%m-%dT%H:%M",
                                         description="Optional, in your time zone.")  # fmt: skip
-    enrol_closes_at = DateTimeLocalField("Enrolment closes", validators=[Optional(), within_date_range],
+    enrol_closes_at = DateTimeLocalField("Enrolment closes",
+                                         validators=[Optional(), within_date_range, not_skipped_by_the_clocks],
                                          format="%Y-%m-%dT%H:%M",
                                          description="Optional, in your time zone.")  # fmt: skip
 
