@@ -94,6 +94,20 @@ def local_date(value):
     return local_datetime(value, "%d %b %Y")
 
 
+def local_deadline(value, now=None):
+    """A deadline (naive UTC) as the viewer reads it: "14:30" later today where they are, "01:30 tomorrow" past
+    their midnight, else with its day ("Tue 02 Dec, 09:00"); a bare "01:30" read as a time already gone."""
+    zone = user_timezone()
+    utc = ZoneInfo("UTC")
+    when = value.replace(tzinfo=utc).astimezone(zone)
+    today = (now or datetime.now(utc).replace(tzinfo=None)).replace(tzinfo=utc).astimezone(zone).date()
+    if when.date() == today:
+        return when.strftime("%H:%M")
+    if (when.date() - today).days == 1:
+        return when.strftime("%H:%M tomorrow")
+    return when.strftime("%a %d %b, %H:%M")
+
+
 def minutes_label(minutes):
     minutes = int(minutes or 0)
     if minutes < 60:
@@ -114,8 +128,8 @@ def init_app(app):
     register_template_globals(app)
     app.jinja_env.globals.update(
         has_endpoint=has_endpoint, nav_links=nav_links, unread_notification_count=unread_notification_count,
-        site_header_key=site_header_key,
+        site_header_key=site_header_key, user_timezone=user_timezone,
         url_for=fast_url_for,  # same URLs as Flask's, built from a memo of each route's shape
     )
-    app.jinja_env.filters.update(local_datetime=local_datetime, local_date=local_date, minutes=minutes_label,
-                               filesize=size_label)
+    app.jinja_env.filters.update(local_datetime=local_datetime, local_date=local_date, local_deadline=local_deadline,
+                                 minutes=minutes_label, filesize=size_label)

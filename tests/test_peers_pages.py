@@ -1,7 +1,8 @@
 """Peers pages over HTTP: permissions for every action, the studio editor, people, connections, partners,
 course reviews, wishes, and query-count guards (same number of queries for 5 and 50 rows)."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -173,6 +174,28 @@ def test_learners_submit_and_review_over_http(world, client, login):
     assert client.post(response.headers["Location"], data=data).status_code == 302
     assert db.session.scalar(select(func.count(CourseReview.id))) == 0
     assert services.reviews_given(w["a"], w["assignment"]) == 1
+
+
+def test_the_review_deadline_says_its_day_in_the_reviewers_zone(world, client, login):
+    """The review page said "Please finish by 01:30" for a slot ending after the reviewer's midnight (or days away,
+    with a longer slot), which reads as a time already gone today."""
+    w = world
+    w["a"].timezone = "America/Los_Angeles"
+    submit(w["b"], w["assignment"])
+    slot = services.allocate_review(w["a"], w["assignment"])
+    db.session.commit()
+    zone = ZoneInfo("America/Los_Angeles")
+    today = datetime.now(zone).date()
+    url = f"/courses/{w['course'].slug}/practice/slots/{slot.id}"
+    login(w["a"])
+    for local, shown in [(datetime.combine(today, time(23, 59)), "23:59"),
+                         (datetime.combine(today + timedelta(days=1), time(1, 30)), "01:30 tomorrow"),
+                         (datetime.combine(today + timedelta(days=3), time(9, 0)),
+                          f"{today + timedelta(days=3):%a %d %b}, 09:00")]:  # fmt: skip
+        slot.expires_at = local.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+        db.session.commit()
+        page = client.get(url).get_data(as_text=True)
+        assert f"Please finish by {shown} (America/Los_Angeles);" in page
 
 
 def test_the_lesson_offers_mark_as_done_only_once_the_practice_task_allows_it(world, client, login, make_user):
