@@ -136,8 +136,11 @@ def test_csv_export_is_complete_and_formula_safe(client, login, make_user, owner
     assert response.mimetype == "text/csv"
     assert 'filename="roster-leading.csv"' in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.text)))
-    assert rows[0] == ["Name", "E-mail", "Status", "Requested", "Enrolled", "Ended", "Progress %", "Account"]
+    assert rows[0] == ["Name", "E-mail", "Status", "Requested (UTC)", "Enrolled (UTC)", "Ended (UTC)", "Progress %",
+                       "Account"]  # the page shows these in the viewer's zone; the file says which zone it uses
     by_email = {row[1]: row for row in rows[1:]}
+    enrolled_at = db.session.scalar(select(Enrolment.enrolled_at).where(Enrolment.user_id == evil.id))
+    assert by_email["evil@example.com"][4] == f"{enrolled_at:%Y-%m-%d %H:%M}"
     assert by_email["evil@example.com"][0] == "'=HYPERLINK(\"http://x\")"
     assert by_email["evil@example.com"][2] == "active" and by_email["evil@example.com"][6] == "0"
     assert by_email["plus@example.com"][0] == "'+1 trick" and by_email["plus@example.com"][2] == "pending"

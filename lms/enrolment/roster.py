@@ -95,7 +95,10 @@ def roster_csv(slug):
     progress = services.progress_by_user(course)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["Name", "E-mail", "Status", "Requested", "Enrolled", "Ended", "Progress %", "Account"])
+    # Times in UTC, and said so (as in the analytics CSV): the roster page shows them in the viewer's zone, and a
+    # spreadsheet shared between staff in different zones must not pass one zone's times off as another's.
+    writer.writerow(["Name", "E-mail", "Status", "Requested (UTC)", "Enrolled (UTC)", "Ended (UTC)", "Progress %",
+                     "Account"])  # fmt: skip
     for enrolment in roster_rows(course):
         writer.writerow(
             [safe_cell(enrolment.user.display_name), safe_cell(enrolment.user.email), _status_label(course, enrolment),
