@@ -272,3 +272,33 @@ def test_unread_discussion_notices_of_learners_who_left_go_on_upgrade(fresh_data
         db.session.remove()
         downgrade(revision="base")
         db.engine.dispose()
+
+
+def test_studio_dates_out_of_range_move_to_the_nearest_year_in_range_on_upgrade(fresh_database, tmp_path):
+    """A window saved as year 1 or 9999 (a typo the forms let through before) failed every page that showed it in a
+    time zone other than UTC. It moves to 1970 or 2999, which means the same for the course."""
+    from datetime import date, datetime
+
+    from lms.models import Course, Module
+
+    app = make_app(fresh_database, tmp_path / "instance")
+    with app.app_context():
+        upgrade(revision="c4e9a1d7b385")
+        odd = Course(slug="odd", title="Odd", enrol_opens_at=datetime(1, 1, 1), enrol_closes_at=datetime(9999, 12, 31))
+        fine = Course(slug="fine", title="Fine", enrol_opens_at=datetime(2026, 3, 1, 9, 30))
+        db.session.add_all([odd, fine])
+        db.session.flush()
+        db.session.add_all([Module(course_id=odd.id, position=0, title="Early", opens_on=date(1, 1, 1)),
+                            Module(course_id=odd.id, position=1, title="Late", opens_on=date(9999, 1, 1)),
+                            Module(course_id=fine.id, position=0, title="On time", opens_on=date(2027, 1, 4))])  # fmt: skip
+        db.session.commit()
+        upgrade()
+        db.session.expire_all()
+        assert (odd.enrol_opens_at, odd.enrol_closes_at) == (datetime(1970, 1, 1), datetime(2999, 12, 31, 23, 59))
+        assert (fine.enrol_opens_at, fine.enrol_closes_at) == (datetime(2026, 3, 1, 9, 30), None)
+        opens = db.session.execute(text("SELECT title, opens_on FROM modules ORDER BY id")).all()
+        assert [(title, str(day)) for title, day in opens] == [
+            ("Early", "1970-01-01"), ("Late", "2999-12-31"), ("On time", "2027-01-04")]
+        db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()
