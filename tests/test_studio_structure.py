@@ -420,3 +420,19 @@ def test_a_lesson_or_description_with_an_http_image_is_refused_with_the_text_kep
                 data=lesson_data(course.modules[0].id, body=body.replace("http:", "https:")))  # fmt: skip
     db.session.expire_all()
     assert 'src="https://cdn.example/chart.png"' in lesson.body_html
+
+
+def test_saving_a_module_whose_opening_date_has_come_says_it_is_open_now(client, owner_course):
+    """A date picked by mistake (last year's) opens the module at once: the instructor is told, not left to find out."""
+    _, course = owner_course
+    module = course.modules[0]
+    today = date.today()
+    saved = client.post(f"/studio/courses/feedback/modules/{module.id}/edit",
+                        data={"title": "Week one", "opens_on": f"{today.year - 1}-03-01"}, follow_redirects=True)  # fmt: skip
+    assert f"Its opening date, 01 Mar {today.year - 1}, has come, so learners can open it now." in saved.text
+    later = client.post(f"/studio/courses/feedback/modules/{module.id}/edit",
+                        data={"title": "Week one", "opens_on": f"{today.year + 1}-03-01"}, follow_redirects=True)  # fmt: skip
+    assert "Module saved." in later.text and "has come" not in later.text
+    added = client.post("/studio/courses/feedback/modules/new",
+                        data={"title": "Bonus", "opens_on": f"{today.year - 1}-12-24"}, follow_redirects=True)  # fmt: skip
+    assert "Module “Bonus” added. Its opening date, 24 Dec" in added.text

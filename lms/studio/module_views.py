@@ -29,7 +29,7 @@ def new_module(slug):
     if form.validate_on_submit():
         module = structure.add_module(course, **_module_fields(form))
         db.session.commit()
-        flash(f"Module “{module.title}” added.", "success")
+        flash(f"Module “{module.title}” added.{structure.opening_note(module, current_user)}", "success")
         return redirect(url_for("studio.course", slug=course.slug, _anchor=f"module-{module.id}"))
     return render_template("studio/module_form.html", course=course, module=None, form=form)
 
@@ -43,7 +43,7 @@ def edit_module(slug, module_id):
     if form.validate_on_submit():
         structure.update_module(module, **_module_fields(form))
         db.session.commit()
-        flash("Module saved.", "success")
+        flash(f"Module saved.{structure.opening_note(module, current_user)}", "success")
         return redirect(url_for("studio.course", slug=course.slug, _anchor=f"module-{module.id}"))
     return render_template("studio/module_form.html", course=course, module=module, form=form)
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from lms.content import estimate_minutes, render_markdown
 from lms.database import utcnow
 from lms.extensions import db
+from lms.lessons.services import local_today
 from lms.models import Lesson, LessonProgress, Module, Upload
 from lms.progress.services import complete_learners_now_finished
 from lms.studio.services import StudioError, recompute_course_totals
@@ -107,6 +108,14 @@ def update_module(module, *, title, summary="", drip_days=None, opens_on=None, r
     module.summary = (summary or "").strip()
     module.drip_days, module.opens_on, module.requires_previous = drip_days, opens_on, requires_previous
     return module
+
+
+def opening_note(module, editor):
+    """A word after saving a module whose fixed opening date has already come where the editor is: it is open to
+    learners at once, which a date picked by mistake (last year, say) would otherwise hide."""
+    if module.opens_on is None or module.opens_on > local_today(editor):
+        return ""
+    return f" Its opening date, {module.opens_on:%d %b %Y}, has come, so learners can open it now."
 
 
 def drip_label(module):
