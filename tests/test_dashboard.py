@@ -1,7 +1,7 @@
 """The learner's dashboard on "/": "I have N minutes" planner, weekly goal, courses in progress and
 completed, upcoming openings; landing page for visitors; constant query count."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -105,6 +105,12 @@ def test_dashboard_lists_completed_courses_with_certificates_and_upcoming(client
     page = client.get("/").get_data(as_text=True)
     assert "Completed" in page and f"/certificates/{result.certificate.code}" in page
     assert "Opening soon" in page and "Leading clients" in page
+    soon = later.modules[1].opens_on
+    this_year = soon.year == utcnow().year  # four days from now may be next year
+    assert f"{soon:%a %d %b}</time>" in page if this_year else f"{soon:%a %d %b %Y}</time>" in page
+    later.modules[1].opens_on = next_year = date(soon.year + 1, 2, 3)
+    db.session.commit()
+    assert f"{next_year:%a %d %b %Y}</time>" in client.get("/").text  # ...another year's says which
 
 
 def test_continue_goes_to_the_lesson_the_learner_left_off_at(client, login, instructor, learner):

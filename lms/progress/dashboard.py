@@ -220,6 +220,7 @@ def dashboard(user, minutes=None, now=None):
         "completed": completed,
         "waiting": waiting,
         "upcoming": sorted(upcoming, key=lambda item: item[2])[:6],
+        "today": local_today(user, now),  # an opening in another year says which
         "plan": plan,
         "budgets": BUDGETS,
         "weekly": weekly_summary(user, now),
