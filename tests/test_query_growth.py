@@ -1,0 +1,35 @@
+"""Pages beyond the learner's hot path (tests/test_query_budget.py) run as many SQL statements for 3 rows of
+what they list as for 30: a query per row (a lazy load in a loop or template) shows up here.
+
+Each count starts from an empty session, as a real request does: the tests keep one app context, so objects
+loaded by the previous request (or by the test's own set-up) would otherwise hide a lazy load."""
+
+from lms.extensions import db
+from lms.progress.services import issue_certificate
+from tests.factories import enrol, make_course
+
+
+def _statements(client, count_queries, path):
+    client.get(path)  # first visits may record things and fill caches
+    db.session.remove()
+    with count_queries() as counter:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return counter.count
+
+
+def test_certificates_page_does_not_query_per_certificate(client, login, make_user, count_queries):
+    counts = []
+    for size in (3, 30):
+        instructor = make_user(role="instructor")
+        learner = make_user()
+        for i in range(size):
+            course = make_course(instructor, title=f"Finished {size}-{i}", modules=((5,),))
+            enrol(learner, course)
+            issue_certificate(learner.id, course.id)
+        db.session.commit()
+        client.post("/auth/logout")
+        login(learner)
+        counts.append(_statements(client, count_queries, "/progress/certificates"))
+        assert f"Finished {size}-{size - 1}" in client.get("/progress/certificates").get_data(as_text=True)
+    assert counts[0] == counts[1], f"{counts} statements for 3 and 30 certificates"
