@@ -6,7 +6,7 @@ loaded by the previous request (or by the test's own set-up) would otherwise hid
 
 from lms.extensions import db
 from lms.progress.services import issue_certificate
-from tests.factories import enrol, make_course
+from tests.factories import add_quiz, enrol, lessons_of, make_course
 
 
 def _statements(client, count_queries, path):
@@ -33,3 +33,18 @@ def test_certificates_page_does_not_query_per_certificate(client, login, make_us
         counts.append(_statements(client, count_queries, "/progress/certificates"))
         assert f"Finished {size}-{size - 1}" in client.get("/progress/certificates").get_data(as_text=True)
     assert counts[0] == counts[1], f"{counts} statements for 3 and 30 certificates"
+
+
+def test_lesson_editor_does_not_query_per_question(client, login, make_user, count_queries):
+    counts = []
+    for size in (3, 30):
+        instructor = make_user(role="instructor")
+        course = make_course(instructor, title=f"Quiz {size}", modules=((5, 5),))
+        lesson = add_quiz(lessons_of(course)[1], questions=[(f"Question {i}?", [("Yes", True), ("No", False)])
+                                                             for i in range(size)])  # fmt: skip
+        path = f"/studio/courses/{course.slug}/lessons/{lesson.id}/edit"
+        client.post("/auth/logout")
+        login(instructor)
+        counts.append(_statements(client, count_queries, path))
+        assert f"Question {size - 1}?" in client.get(path).get_data(as_text=True)
+    assert counts[0] == counts[1], f"{counts} statements for 3 and 30 questions"

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from lms.auth.forms import ButtonForm
 from lms.extensions import db
+from lms.lessons.quiz import questions_of
 from lms.models import Upload
 from lms.notify import audit
 from lms.studio import quiz, structure, uploads
@@ -73,6 +74,7 @@ def _render_editor(course, lesson, form):
     attachments = db.session.scalars(
         select(Upload).where(Upload.lesson_id == lesson.id, Upload.kind == "attachment").order_by(Upload.id)
     ).all()
+    questions_of(lesson)  # the knowledge check's questions with their choices, not a query per question
     return render_template(
         "studio/lesson_form.html", course=course, lesson=lesson, form=form, attachments=attachments,
         attachment_form=AttachmentForm(), pass_mark_form=PassMarkForm(pass_mark=lesson.pass_mark),
