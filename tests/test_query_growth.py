@@ -48,3 +48,16 @@ def test_lesson_editor_does_not_query_per_question(client, login, make_user, cou
         counts.append(_statements(client, count_queries, path))
         assert f"Question {size - 1}?" in client.get(path).get_data(as_text=True)
     assert counts[0] == counts[1], f"{counts} statements for 3 and 30 questions"
+
+
+def test_course_export_does_not_query_per_lesson_or_question(client, login, make_user, count_queries):
+    counts = []
+    for size in (3, 30):
+        instructor = make_user(role="instructor")
+        course = make_course(instructor, title=f"Export {size}", modules=((5,) * size,))
+        for lesson in lessons_of(course):
+            add_quiz(lesson)
+        client.post("/auth/logout")
+        login(instructor)
+        counts.append(_statements(client, count_queries, f"/studio/courses/{course.slug}/export"))
+    assert counts[0] == counts[1], f"{counts} statements for 3 and 30 lessons with a question each"

@@ -86,6 +86,16 @@ def export_course(course):
             select(Assignment).where(Assignment.course_id == course.id).options(selectinload(Assignment.criteria))
         )
     }
+    # The whole tree in one query per level (modules, lessons, questions, choices), not one per lesson and question.
+    modules = db.session.scalars(
+        select(Module)
+        .where(Module.course_id == course.id)
+        .order_by(Module.position)
+        .options(
+            selectinload(Module.lessons).selectinload(Lesson.questions).selectinload(Question.choices),
+            selectinload(Module.lessons).selectinload(Lesson.video_upload),
+        )
+    ).all()
     manifest = {
         "format": FORMAT,
         "version": VERSION,
@@ -123,7 +133,7 @@ def export_course(course):
                     for lesson in module.lessons
                 ],
             }
-            for module in course.modules
+            for module in modules
         ],
     }  # fmt: skip
     buffer = io.BytesIO()

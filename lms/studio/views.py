@@ -245,7 +245,7 @@ def remove_staff(slug, user_id):
 @bp.get("/courses/<slug>/export")
 @login_required
 def export_course(slug):
-    course = staff_course(slug, selectinload(Course.modules).selectinload(Module.lessons))
+    course = staff_course(slug)
     data = archive.export_course(course)
     return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
                      download_name=f"{course.slug}.sparetime.zip")  # fmt: skip
