@@ -195,18 +195,25 @@ def send_digests(frequency):
         by_user[user.id].append(notification)
         users[user.id] = user
     course_titles = _course_titles(notification.url for notification, _ in pending)
+    # Every e-mail is written before the first commit: a commit expires the rows loaded above, and reading them
+    # afterwards would cost a query per notification and per user.
+    digests = [
+        ([n.id for n in items], users[user_id].email, _digest_subject(frequency, len(items)),
+         _digest_body(frequency, items, course_titles))
+        for user_id, items in by_user.items()
+    ]  # fmt: skip
     sent = 0
-    for user_id, items in by_user.items():
+    for ids, email, subject, body in digests:
         claimed = db.session.execute(
             update(Notification)
-            .where(Notification.id.in_([n.id for n in items]), Notification.emailed_at.is_(None))
+            .where(Notification.id.in_(ids), Notification.emailed_at.is_(None))
             .values(emailed_at=utcnow())
             .execution_options(synchronize_session=False)
         ).rowcount
-        if claimed != len(items):
+        if claimed != len(ids):
             db.session.rollback()  # another digest run took some of them: leave this user to it
             continue
-        send_mail(users[user_id].email, _digest_subject(frequency, len(items)), _digest_body(frequency, items, course_titles))
+        send_mail(email, subject, body)
         db.session.commit()
         sent += 1
     return sent
