@@ -20,6 +20,32 @@ def _sqlite_path(url):
     return Path(database)
 
 
+def _open_sqlite_backup(source):
+    """The backup file, read-only, after checking it is a whole Sparetime database.
+
+    Opened by an escaped file: URI, so a name with "#" or "?" ("backup #2.db") names that file: unescaped, SQLite
+    cut the name there and opened (creating) an empty database, which the restore then copied over the live one."""
+    if source.stat().st_size == 0:
+        raise BackupError(f"{source} is empty, not a backup.")
+    try:
+        backup = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.DatabaseError as error:
+        raise BackupError(f"{source} is not a SQLite backup: {error}") from error
+    try:
+        if backup.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise BackupError("The backup file is damaged (integrity check failed).")
+        tables = {name for (name,) in backup.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "users" not in tables:
+            raise BackupError(f"{source} is a SQLite database but not a Sparetime backup (it has no users table).")
+    except sqlite3.DatabaseError as error:
+        backup.close()
+        raise BackupError(f"{source} is not a SQLite backup: {error}") from error
+    except BackupError:
+        backup.close()
+        raise
+    return backup
+
+
 def _libpq_url(url):
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
@@ -30,7 +56,10 @@ def backup_database(database_url, target):
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     if url.get_backend_name() == "sqlite":
-        source = sqlite3.connect(_sqlite_path(url))
+        database = _sqlite_path(url)
+        if not database.is_file():  # connecting would create it, and "back up" an empty database
+            raise BackupError(f"There is no database at {database}: check LMS_INSTANCE_PATH or DATABASE_URL.")
+        source = sqlite3.connect(database)
         destination = sqlite3.connect(target)
         try:
             # The online backup API copies a consistent snapshot even while other connections write.
@@ -59,12 +88,7 @@ def restore_database(database_url, source):
     if not source.is_file():
         raise BackupError(f"No backup file at {source}.")
     if url.get_backend_name() == "sqlite":
-        try:
-            backup = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-            if backup.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                raise BackupError("The backup file is damaged (integrity check failed).")
-        except sqlite3.DatabaseError as error:
-            raise BackupError(f"{source} is not a SQLite backup: {error}") from error
+        backup = _open_sqlite_backup(source)
         destination = sqlite3.connect(_sqlite_path(url))
         try:
             backup.backup(destination)

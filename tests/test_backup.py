@@ -1,10 +1,12 @@
 """Backups taken while the app writes restore to a consistent database (SQLite and PostgreSQL)."""
 
 import re
+import sqlite3
 import threading
 import time
 import uuid
 
+import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from lms.backup import BackupError, backup_database, restore_database
@@ -102,3 +104,47 @@ def test_backup_and_restore_commands(app, runner, tmp_path, make_user):
     assert target.exists() and target.stat().st_size > 0
     missing = runner.invoke(args=["restore", str(tmp_path / "nope.db"), "--yes"])
     assert missing.exit_code != 0
+
+
+def _sqlite_only(app):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite backup files")
+
+
+def test_a_backup_whose_name_has_a_hash_restores_that_file(app, runner, tmp_path, make_user):
+    """`restore "backups/2027-01-05 #2.db"` restored an empty database over the live one and said it had worked:
+    the unescaped file: URI ended the name at "#" and SQLite created "2027-01-05 " to read from."""
+    _sqlite_only(app)
+    make_user(email="keep@example.com")
+    target = tmp_path / "2027-01-05 #2?.db"
+    assert runner.invoke(args=["backup", str(target)]).exit_code == 0
+    make_user(email="later@example.com")
+    db.session.remove()
+    result = runner.invoke(args=["restore", str(target), "--yes"])
+    assert result.exit_code == 0, result.output
+    emails = set(db.session.scalars(select(User.email)))
+    assert "keep@example.com" in emails and "later@example.com" not in emails
+    assert not (tmp_path / "2027-01-05 ").exists()
+
+
+def test_restore_refuses_an_empty_or_foreign_sqlite_file(app, runner, tmp_path, make_user):
+    _sqlite_only(app)
+    make_user(email="keep@example.com")
+    empty, foreign = tmp_path / "empty.db", tmp_path / "notes.db"
+    empty.touch()
+    other = sqlite3.connect(foreign)
+    other.execute("CREATE TABLE notes (body TEXT)")
+    other.commit()
+    other.close()
+    for bogus in (empty, foreign):
+        db.session.remove()
+        result = runner.invoke(args=["restore", str(bogus), "--yes"])
+        assert result.exit_code != 0 and "backup" in result.output
+    assert db.session.scalar(select(User.email).where(User.email == "keep@example.com"))
+
+
+def test_backing_up_a_database_that_is_not_there_is_refused(tmp_path):
+    with pytest.raises(BackupError, match="no database"):
+        backup_database(f"sqlite:///{tmp_path / 'typo' / 'lms.sqlite'}", tmp_path / "backup.db")
+    assert not (tmp_path / "typo").exists() and not (tmp_path / "backup.db").exists()
+
