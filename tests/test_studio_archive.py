@@ -191,6 +191,14 @@ def rebuild(data, *, manifest=None, drop=(), add=(), replace=None):
     return out.getvalue()
 
 
+def damage(data, name):
+    """The archive with one byte inside `name`'s compressed data flipped, as a bad disk or a cut download does."""
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(name)
+    data = bytearray(data)
+    data[info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 5] ^= 0xFF
+    return bytes(data)
+
+
 def first_file(data):
     return next(n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("files/"))
 
@@ -211,6 +219,8 @@ BAD_ARCHIVES = {
     "truncated": lambda d: d[: len(d) // 2],
     "malformed json": lambda d: rebuild(d, manifest=b"{not json"),
     "json not an object": lambda d: rebuild(d, manifest=[1, 2]),
+    "damaged manifest": lambda d: damage(d, "manifest.json"),
+    "manifest nested too deep": lambda d: rebuild(d, manifest=b"[" * 100000 + b"]" * 100000),
     "no manifest": lambda d: rebuild(d, drop=("manifest.json",)),
     "wrong version": lambda d: rebuild(d, manifest=_set(["version"], 99)),
     "wrong format": lambda d: rebuild(d, manifest=_set(["format"], "moodle")),

@@ -47,6 +47,10 @@ class ArchiveError(StudioError):
     """The archive was refused; str(error) says why."""
 
 
+# What reading an entry raises when its bytes are damaged, truncated, encrypted or packed by an unknown method.
+_DAMAGED = (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError)
+
+
 # --- export ----------------------------------------------------------------------------------------
 
 
@@ -240,8 +244,12 @@ def _read_manifest(archive, infos):
     if info.file_size > MAX_MANIFEST_BYTES:
         raise ArchiveError("The manifest is too large.")
     try:
-        manifest = json.loads(archive.read(info).decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+        raw = archive.read(info)
+    except _DAMAGED:
+        raise ArchiveError("The manifest.json in the archive is damaged; export the course again.") from None
+    try:
+        manifest = json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: lists nested thousands deep
         raise ArchiveError("The manifest is not valid JSON.") from None
     manifest = _dict(manifest, "manifest")
     if manifest.get("format") != FORMAT:
@@ -267,7 +275,7 @@ def _read_files(archive, infos, manifest):
             raise ArchiveError(f"The file {name!r} has an unknown kind.")
         try:
             data = archive.read(infos[path])
-        except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError):
+        except _DAMAGED:
             raise ArchiveError(f"The file {name!r} in the archive is damaged.") from None
         if entry.get("sha256") not in (None, hashlib.sha256(data).hexdigest()):
             raise ArchiveError(f"The file {name!r} does not match its checksum.")
