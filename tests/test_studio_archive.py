@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import zipfile
 from datetime import date, datetime
 
@@ -326,3 +327,20 @@ def test_an_imported_window_with_an_offset_is_stored_in_utc(app, rich_course):
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(Course, copy.id).enrol_opens_at == datetime(2027, 1, 10, 4, 0)
+
+
+def test_a_course_whose_files_are_missing_is_not_exported_half(app, client, login, runner, rich_course, tmp_path):
+    """After a database restore without the uploads folder, Export failed with a server error; it now names the
+    missing files, in the studio and on the command line, and writes no archive."""
+    owner, course = rich_course
+    worksheet = db.session.scalar(select(Upload).where(Upload.original_name == "Worksheet.pdf"))
+    os.remove(path_of(worksheet.stored_name))
+    with pytest.raises(archive.ArchiveError, match=r"1 of its files \(Worksheet\.pdf\) are missing"):
+        archive.export_course(course)
+    login(owner)
+    response = client.get("/studio/courses/lasting-clients/export", follow_redirects=True)
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert "Worksheet.pdf" in response.get_data(as_text=True)
+    result = runner.invoke(args=["export-course", "lasting-clients", str(tmp_path / "course.zip")])
+    assert result.exit_code != 0 and "Worksheet.pdf" in result.output
+    assert not (tmp_path / "course.zip").exists()

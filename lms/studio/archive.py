@@ -8,6 +8,7 @@ single row or file, so a broken or hostile archive changes nothing.
 import hashlib
 import io
 import json
+import os
 import re
 import zipfile
 import zlib
@@ -68,7 +69,7 @@ def _assignment_entry(assignment):
 
 
 def export_course(course):
-    """The course as zip bytes."""
+    """The course as zip bytes; ArchiveError when some of its files are missing on disk."""
     files, upload_ids = [], set()
 
     def file_ref(upload):
@@ -140,6 +141,13 @@ def export_course(course):
             for module in modules
         ],
     }  # fmt: skip
+    # A database restored without its uploads folder has rows whose files are gone: say which, rather than fail
+    # half-way through writing the archive.
+    missing = [upload.original_name for upload in files if not os.path.isfile(uploads.path_of(upload.stored_name))]
+    if missing:
+        raise ArchiveError(f"The course cannot be exported: {len(missing)} of its files "
+                           f"({', '.join(missing[:3])}{', …' if len(missing) > 3 else ''}) are missing from the "
+                           "uploads folder. Restore the folder from a backup, or replace or remove those files.")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         file_entries = []

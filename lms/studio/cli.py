@@ -12,12 +12,15 @@ from lms.extensions import db
 def export_course_command(slug, file):
     """Write the course SLUG (settings, modules, lessons, questions, files) to the .zip FILE."""
     from lms.models import Course
-    from lms.studio.archive import export_course
+    from lms.studio.archive import ArchiveError, export_course
 
     course = db.session.scalar(select(Course).where(Course.slug == slug))
     if course is None:
         raise click.ClickException(f"No course has the URL name {slug!r}.")
-    data = export_course(course)
+    try:
+        data = export_course(course)
+    except ArchiveError as error:
+        raise click.ClickException(str(error)) from None
     with open(file, "wb") as handle:
         handle.write(data)
     click.echo(f"Exported “{course.title}” to {file} ({len(data)} bytes).")

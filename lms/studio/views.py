@@ -246,7 +246,11 @@ def remove_staff(slug, user_id):
 @login_required
 def export_course(slug):
     course = staff_course(slug)
-    data = archive.export_course(course)
+    try:
+        data = archive.export_course(course)
+    except archive.ArchiveError as error:
+        flash(str(error), "error")
+        return redirect(url_for("studio.course", slug=course.slug))
     return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
                      download_name=f"{course.slug}.sparetime.zip")  # fmt: skip
 
