@@ -145,9 +145,10 @@ def export_course(course):
     # half-way through writing the archive.
     missing = [upload.original_name for upload in files if not os.path.isfile(uploads.path_of(upload.stored_name))]
     if missing:
-        raise ArchiveError(f"The course cannot be exported: {len(missing)} of its files "
-                           f"({', '.join(missing[:3])}{', …' if len(missing) > 3 else ''}) are missing from the "
-                           "uploads folder. Restore the folder from a backup, or replace or remove those files.")
+        names = f"{', '.join(missing[:3])}{', …' if len(missing) > 3 else ''}"
+        which = f"its file {names} is" if len(missing) == 1 else f"{len(missing)} of its files ({names}) are"
+        raise ArchiveError(f"The course cannot be exported: {which} missing from the uploads folder. Restore the "
+                           "folder from a backup, or replace or remove the missing files.")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         file_entries = []
