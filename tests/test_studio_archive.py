@@ -273,6 +273,10 @@ BAD_ARCHIVES = {
     "window opening in year 1": lambda d: rebuild(d, manifest=_set(["course", "enrol_opens_at"],
         "0001-01-01T00:00:00")),
     "module opening in year 1": lambda d: rebuild(d, manifest=_set(["modules", 0, "opens_on"], "0001-01-01")),
+    # What the settings form and module editor refuse: a window that never opens, a drip and a date at once.
+    "window closing before it opens": lambda d: rebuild(d, manifest=_set(["course", "enrol_opens_at"],
+        "2027-03-01T09:00:00")),
+    "module with a drip and a date": lambda d: rebuild(d, manifest=_set(["modules", 0, "drip_days"], 3)),
 }
 
 

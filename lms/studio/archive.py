@@ -334,6 +334,12 @@ def _validate(manifest, files):
         "enrol_opens_at": _when(course, "enrol_opens_at", datetime.fromisoformat),
         "enrol_closes_at": _when(course, "enrol_closes_at", datetime.fromisoformat),
     }
+    # The settings form's and module editor's rules (studio.services.update_course, structure.update_module): a
+    # window that closes before it opens never lets anyone enrol, and a module with both a drip and a date
+    # could not be saved in the editor without losing one.
+    opens, closes = settings["enrol_opens_at"], settings["enrol_closes_at"]
+    if opens and closes and closes <= opens:
+        raise ArchiveError("The manifest's enrolment window closes before it opens.")
     if not SLUG_PATTERN.match(settings["slug"]):
         raise ArchiveError("The manifest has an invalid course slug.")
     if settings["level"] not in LEVELS or settings["enrolment_policy"] not in ENROLMENT_POLICIES:
@@ -360,8 +366,10 @@ def _validate(manifest, files):
         module = _dict(module, "module")
         _heading(module, "title", 160)
         _text(module, "summary", 500)
-        _int(module, "drip_days", maximum=3650)
-        _when(module, "opens_on", date.fromisoformat)
+        drip_days, opens_on = _int(module, "drip_days", maximum=3650), _when(module, "opens_on", date.fromisoformat)
+        if drip_days is not None and opens_on is not None:
+            raise ArchiveError(f"The module “{module['title']}” in the manifest opens both some days after "
+                               "enrolment and on a date; a module has one or the other.")
         _bool(module, "requires_previous")
         _bool(module, "archived")
         for lesson in _list(module, "lessons", 500):
