@@ -132,6 +132,8 @@ def test_add_lesson_renders_markdown_and_estimates_minutes(client, owner_course)
          "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=3723"),
         ("https://www.youtube.com/embed/dQw4w9WgXcQ?start=42", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=42"),
         ("https://youtu.be/dQw4w9WgXcQ?t=soon", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+        ("https://youtu.be/dQw4w9WgXcQ?t=99h9999m999999s", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+        ("https://youtu.be/dQw4w9WgXcQ?t=99h59m59s", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=359999"),
         ("https://vimeo.com/76979871#t=95s", "https://player.vimeo.com/video/76979871#t=95s"),
         ("https://vimeo.com/76979871/abc123def#t=1m", "https://player.vimeo.com/video/76979871?h=abc123def#t=60s"),
         # Shared from a channel or a group page.

@@ -68,6 +68,7 @@ def embed_src(url):
     return f"https://www.youtube-nocookie.com/embed/{video_id}" + (f"?start={start}" if start else "")
 
 
+MAX_START = 100 * 3600
 _TIME = re.compile(r"^(?:(\d{1,2})h)?(?:(\d{1,4})m)?(?:(\d{1,6})s?)?$")
 
 
@@ -80,7 +81,9 @@ def _start_seconds(query, fragment):
         match = _TIME.match(value.strip().lower())
         if match and any(match.groups()):
             hours, minutes, seconds = (int(group or 0) for group in match.groups())
-            return hours * 3600 + minutes * 60 + seconds
+            total = hours * 3600 + minutes * 60 + seconds
+            # No video runs 100 hours: such a value is a typo, and as seconds it would not read back (6 digits).
+            return total if total < MAX_START else 0
     return 0
 
 
