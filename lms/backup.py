@@ -64,6 +64,8 @@ def backup_database(database_url, target):
         try:
             # The online backup API copies a consistent snapshot even while other connections write.
             source.backup(destination)
+        except sqlite3.DatabaseError as error:  # e.g. `target` is some other file already
+            raise BackupError(f"Could not write the backup to {target} ({error}): choose a new file name.") from error
         finally:
             destination.close()
             source.close()

@@ -148,3 +148,15 @@ def test_backing_up_a_database_that_is_not_there_is_refused(tmp_path):
         backup_database(f"sqlite:///{tmp_path / 'typo' / 'lms.sqlite'}", tmp_path / "backup.db")
     assert not (tmp_path / "typo").exists() and not (tmp_path / "backup.db").exists()
 
+
+
+def test_a_backup_over_a_file_that_is_not_a_database_is_refused_with_a_message(tmp_path):
+    """SQLite's backup API cannot write into another kind of file: a traceback, now a message."""
+    database = tmp_path / "lms.sqlite"
+    with sqlite3.connect(database) as conn:
+        conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY)")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Not a database, but a file someone keeps. " * 100)
+    with pytest.raises(BackupError, match="choose a new file name"):
+        backup_database(f"sqlite:///{database}", notes)
+    assert notes.read_text().startswith("Not a database")
