@@ -106,41 +106,43 @@ def test_backup_and_restore_commands(app, runner, tmp_path, make_user):
     assert missing.exit_code != 0
 
 
-def _sqlite_only(app):
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("SQLite backup files")
+def _sqlite_database(path, *emails):
+    """A small SQLite database of its own (whatever database the suite runs on), with a users table."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, email TEXT)")
+        conn.executemany("INSERT INTO users (email) VALUES (?)", [(email,) for email in emails])
+    return f"sqlite:///{path}"
 
 
-def test_a_backup_whose_name_has_a_hash_restores_that_file(app, runner, tmp_path, make_user):
+def _emails(path):
+    with sqlite3.connect(path) as conn:
+        return {email for (email,) in conn.execute("SELECT email FROM users")}
+
+
+def test_a_backup_whose_name_has_a_hash_restores_that_file(tmp_path):
     """`restore "backups/2027-01-05 #2.db"` restored an empty database over the live one and said it had worked:
     the unescaped file: URI ended the name at "#" and SQLite created "2027-01-05 " to read from."""
-    _sqlite_only(app)
-    make_user(email="keep@example.com")
+    live = tmp_path / "lms.sqlite"
+    url = _sqlite_database(live, "keep@example.com")
     target = tmp_path / "2027-01-05 #2?.db"
-    assert runner.invoke(args=["backup", str(target)]).exit_code == 0
-    make_user(email="later@example.com")
-    db.session.remove()
-    result = runner.invoke(args=["restore", str(target), "--yes"])
-    assert result.exit_code == 0, result.output
-    emails = set(db.session.scalars(select(User.email)))
-    assert "keep@example.com" in emails and "later@example.com" not in emails
+    backup_database(url, target)
+    _sqlite_database(live, "later@example.com")
+    restore_database(url, target)
+    assert _emails(live) == {"keep@example.com"}
     assert not (tmp_path / "2027-01-05 ").exists()
 
 
-def test_restore_refuses_an_empty_or_foreign_sqlite_file(app, runner, tmp_path, make_user):
-    _sqlite_only(app)
-    make_user(email="keep@example.com")
+def test_restore_refuses_an_empty_or_foreign_sqlite_file(tmp_path):
+    live = tmp_path / "lms.sqlite"
+    url = _sqlite_database(live, "keep@example.com")
     empty, foreign = tmp_path / "empty.db", tmp_path / "notes.db"
     empty.touch()
-    other = sqlite3.connect(foreign)
-    other.execute("CREATE TABLE notes (body TEXT)")
-    other.commit()
-    other.close()
-    for bogus in (empty, foreign):
-        db.session.remove()
-        result = runner.invoke(args=["restore", str(bogus), "--yes"])
-        assert result.exit_code != 0 and "backup" in result.output
-    assert db.session.scalar(select(User.email).where(User.email == "keep@example.com"))
+    with sqlite3.connect(foreign) as other:
+        other.execute("CREATE TABLE notes (body TEXT)")
+    for bogus, why in ((empty, "is empty, not a backup"), (foreign, "not a Sparetime backup")):
+        with pytest.raises(BackupError, match=why):
+            restore_database(url, bogus)
+    assert _emails(live) == {"keep@example.com"}
 
 
 def test_backing_up_a_database_that_is_not_there_is_refused(tmp_path):
