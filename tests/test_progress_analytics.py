@@ -147,3 +147,30 @@ def test_quiz_pass_rates_follow_the_course_order_and_leave_out_archived_modules(
     stats = course_analytics(course)
     assert [row["lesson"].id for row in stats["quiz"]] == [first.lessons[1].id]
     assert second.lessons[1].id not in [row["lesson"].id for row in stats["dropoff"]]
+
+
+def test_completions_per_week_follow_the_viewers_time_zone(app, make_user, course_with_learners):
+    """A completion early on a Monday in Sydney is in that week for a Sydney instructor, though it is still
+    Sunday in UTC; a Sunday-evening one in New York stays in its week there, though UTC is on Monday."""
+    from datetime import datetime
+
+    from lms.models import Enrolment
+    from lms.progress.analytics import completions_per_week
+
+    _, course, _ = course_with_learners
+    now = datetime(2026, 11, 25, 12, 0)  # a Wednesday, UTC
+    ann, ben = db.session.scalars(db.select(Enrolment).where(Enrolment.course_id == course.id)
+                                  .order_by(Enrolment.id)).all()[:2]  # fmt: skip
+    ann.completed_at = datetime(2026, 11, 22, 22, 30)  # Sun 22:30 UTC = Mon 23 Nov 09:30 in Sydney
+    ben.completed_at = datetime(2026, 11, 23, 2, 0)  # Mon 02:00 UTC = Sun 22 Nov 21:00 in New York
+    db.session.commit()
+    sydney = make_user(role="instructor", timezone="Australia/Sydney")
+    new_york = make_user(role="instructor", timezone="America/New_York")
+
+    def weeks(viewer):
+        return {monday.isoformat(): count for monday, count in completions_per_week(course, viewer, now) if count}
+
+    assert weeks(sydney) == {"2026-11-23": 2}
+    assert weeks(new_york) == {"2026-11-16": 2}
+    assert weeks(None) == {"2026-11-16": 1, "2026-11-23": 1}  # UTC
+    assert [monday.isoformat() for monday, _ in completions_per_week(course, sydney, now)][-1] == "2026-11-23"

@@ -5,14 +5,13 @@ import csv
 import io
 import statistics
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from lms.database import utcnow
 from lms.extensions import db
-from lms.lessons.services import load_lessons
+from lms.lessons.services import load_lessons, local_today, timezone_of
 from lms.models import Enrolment, Lesson, LessonProgress, Module, Question, QuizAttempt
 from lms.progress.dashboard import week_start
 
@@ -46,31 +45,24 @@ def seconds_by_user(course):
     return {uid: int(total or 0) for uid, total in rows}
 
 
-def _as_date(value):
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, str):
-        return date.fromisoformat(value[:10])
-    return value
+def completions_per_week(course, viewer=None, now=None, weeks=COMPLETION_WEEKS):
+    """[(monday, completions)] for the last `weeks` weeks, Monday to Sunday in the viewer's time zone (as the
+    page dates everything else); one query.
 
-
-def completions_per_week(course, now=None, weeks=COMPLETION_WEEKS):
-    """[(monday, completions)] for the last `weeks` weeks (UTC), grouped by day in SQL."""
-    today = (now or utcnow()).date()
-    first = week_start(today) - timedelta(weeks=weeks - 1)
-    day = func.date(Enrolment.completed_at)
-    rows = db.session.execute(
-        select(day, func.count(Enrolment.id))
-        .where(Enrolment.course_id == course.id, Enrolment.completed_at.is_not(None),
-               Enrolment.completed_at >= datetime.combine(first, datetime.min.time()))
-        .group_by(day)
-    )  # fmt: skip
-    buckets = {first + timedelta(weeks=i): 0 for i in range(weeks)}
-    for value, count in rows:
-        monday = week_start(_as_date(value))
-        if monday in buckets:
-            buckets[monday] += count
-    return sorted(buckets.items())
+    Each local week's start is turned into its UTC moment and SQL counts per week between them: grouping by
+    the UTC date put a Monday-morning completion in Sydney into the week before, and a Sunday-evening one in
+    New York into the week after."""
+    zone = timezone_of(viewer)
+    first = week_start(local_today(viewer, now)) - timedelta(weeks=weeks - 1)
+    mondays = [first + timedelta(weeks=i) for i in range(weeks + 1)]
+    bounds = [datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC).replace(tzinfo=None) for day in mondays]
+    at = Enrolment.completed_at
+    counts = db.session.execute(
+        select(*[func.count(case((and_(at >= start, at < end), Enrolment.id)))
+                 for start, end in zip(bounds, bounds[1:])])  # fmt: skip
+        .where(Enrolment.course_id == course.id, at >= bounds[0], at < bounds[-1])
+    ).one()
+    return list(zip(mondays, counts))
 
 
 def quiz_pass_rates(course):
@@ -109,7 +101,7 @@ def quiz_pass_rates(course):
     return result
 
 
-def course_analytics(course, page=1, per_page=25, now=None):
+def course_analytics(course, page=1, per_page=25, now=None, viewer=None):
     lessons = load_lessons([course.id])[course.id]
     lesson_ids = [lesson.id for lesson in lessons]
     enrolled, completed = db.session.execute(
@@ -145,7 +137,7 @@ def course_analytics(course, page=1, per_page=25, now=None):
     return {
         "enrolled": enrolled, "started": started, "completed": completed,
         "median": round(statistics.median(percents)) if percents else 0,
-        "weekly_completions": completions_per_week(course, now), "dropoff": dropoff,
+        "weekly_completions": completions_per_week(course, viewer, now), "dropoff": dropoff,
         "quiz": quiz_pass_rates(course), "learners": learners, "rows": rows, "lesson_total": total,
     }  # fmt: skip
 

@@ -105,7 +105,7 @@ def _course_for_staff(slug):
 @login_required
 def analytics(slug):
     course = _course_for_staff(slug)
-    stats = course_stats.course_analytics(course, page=query_int("page", 1))
+    stats = course_stats.course_analytics(course, page=query_int("page", 1), viewer=current_user)
     return render_template("progress/analytics.html", course=course, stats=stats)
 
 
