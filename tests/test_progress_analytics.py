@@ -174,3 +174,18 @@ def test_completions_per_week_follow_the_viewers_time_zone(app, make_user, cours
     assert weeks(new_york) == {"2026-11-16": 2}
     assert weeks(None) == {"2026-11-16": 1, "2026-11-23": 1}  # UTC
     assert [monday.isoformat() for monday, _ in completions_per_week(course, sydney, now)][-1] == "2026-11-23"
+
+
+def test_completions_per_week_count_the_learners_the_completed_figure_counts(app, course_with_learners):
+    """Ann finished and left: she is no longer among the enrolled or the completed, nor in the weekly chart."""
+    from lms.enrolment.services import withdraw
+    from lms.progress.analytics import course_analytics
+
+    _, course, learners = course_with_learners
+    stats = course_analytics(course)
+    assert stats["completed"] == sum(count for _, count in stats["weekly_completions"]) == 1
+    withdraw(course, learners[0])
+    db.session.commit()
+    stats = course_analytics(course)
+    assert (stats["enrolled"], stats["completed"]) == (3, 0)
+    assert sum(count for _, count in stats["weekly_completions"]) == 0
