@@ -9,7 +9,7 @@ from werkzeug.security import generate_password_hash
 from lms.database import utcnow
 from lms.enrolment import services
 from lms.extensions import db
-from lms.models import AuditEntry, Certificate, Enrolment, LessonProgress, Notification
+from lms.models import AuditEntry, Certificate, CourseStaff, Enrolment, LessonProgress, Notification
 from tests.factories import enrol, lessons_of, make_course
 
 
@@ -69,6 +69,23 @@ def test_enrolling_twice_is_harmless(client, login, owner, learner):
     assert count_rows(learner, course) == 1
     db.session.refresh(course)
     assert course.enrolled_count == 1
+
+
+def test_course_staff_and_admins_do_not_take_a_seat(client, login, owner, make_user):
+    """The course page offers its staff no enrol button, but a form sent anyway (a page open from before they
+    joined the staff) enrolled them: they took a seat and counted among the learners in the catalog, roster and
+    analytics."""
+    course = make_course(owner)
+    co_instructor, admin = make_user(role="instructor"), make_user(role="admin")
+    db.session.add(CourseStaff(course_id=course.id, user_id=co_instructor.id, role="instructor"))
+    db.session.commit()
+    for person in (owner, co_instructor, admin):
+        login(person)
+        response = client.post(f"/courses/{course.slug}/enrol", follow_redirects=True)
+        assert "You teach this course: its lessons are open to you without enrolling." in response.text
+        assert count_rows(person, course) == 0
+    db.session.refresh(course)
+    assert course.enrolled_count == 0
 
 
 def test_anonymous_enrol_goes_to_login_and_back(client, owner):

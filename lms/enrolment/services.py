@@ -17,7 +17,7 @@ from lms.discussion import events as discussion_events
 from lms.extensions import db
 from lms.models import Course, CourseStaff, Enrolment, Lesson, LessonProgress, Module, Notification, User
 from lms.notify import audit, notify
-from lms.permissions import enrolment_in, forget_access
+from lms.permissions import enrolment_in, forget_access, is_course_staff
 from lms.progress.services import complete_course_if_finished
 from lms.security import trimmed
 
@@ -146,6 +146,10 @@ def enrol_learner(course, user, key=None):
         return existing
     if existing is not None and existing.status == "removed":
         raise EnrolmentError("The course staff removed you from this course. Please contact them to rejoin.")
+    if is_course_staff(user, course):
+        # Staff open every lesson without a seat; as learners they would take one and count among the learners
+        # (catalog, roster, analytics). The course page offers them no enrol button: this is a form sent anyway.
+        raise EnrolmentError("You teach this course: its lessons are open to you without enrolling.")
     problem = window_problem(course)
     if problem:
         raise EnrolmentError(problem)
