@@ -11,6 +11,8 @@ from lms.extensions import db
 from lms.models import CourseSkill, LessonProgress
 from lms.progress.services import mark_lesson_done
 from lms.search import query_tokens
+from lms.studio.services import recompute_course_totals
+from lms.studio.structure import add_lesson
 from tests.factories import enrol, lessons_of, make_course
 
 
@@ -192,6 +194,14 @@ def test_learner_sees_enrolled_progress_and_pending(client, login, make_user, ow
     db.session.commit()
     html = client.get("/courses/").text
     assert "Completed" in html and "In progress 100%" not in html and "In progress 33%" in html
+    assert "new lessons" not in html
+    # A lesson added to the finished course: the card says so, as the dashboard offers it again.
+    assert len(lessons_of(communication)) == 2
+    add_lesson(communication.modules[0], title="Bonus: the follow-up call", body_md="Call them.")
+    recompute_course_totals(communication)
+    db.session.commit()
+    html = client.get("/courses/").text
+    assert "Completed · new lessons, 67% done" in html  # 2 of its 3 lessons
 
 
 def _catalog_queries(client, count_queries):
