@@ -6,8 +6,10 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from tests.conftest import PASSWORD
+from tests.journey_helpers import patient_expect  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.browser
+# Other test workers share the two cores: a form's round trip can take longer than Playwright's 5 s default.
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -243,6 +245,7 @@ def test_the_lesson_editor_warns_before_unsaved_changes_are_lost(live_server, pa
     title.fill("Say no kindly")
     page.get_by_role("button", name="Save lesson").click()
     expect(page.get_by_text("Lesson saved.")).to_be_visible()
+    page.wait_for_load_state()  # the reloaded editor's scripts are in place before the next save
     title.fill("")
     page.get_by_role("button", name="Save lesson").click()
     expect(page.get_by_text("This field is required.")).to_be_visible()
