@@ -18,6 +18,7 @@ from lms.models import (
     Enrolment,
     LessonProgress,
     Notification,
+    Review,
     Submission,
 )
 from lms.peers import directory, feedback, services
@@ -885,3 +886,23 @@ def test_saving_a_wish_unchanged_says_nobody_was_told(world, client, login):
     text = page.get_data(as_text=True)
     assert "voters have been told" not in text and "already planned" in text
     assert db.session.scalar(select(func.count(Notification.id)).where(Notification.kind == "course_wish")) == 1
+
+
+def test_a_peer_review_the_staff_hid_stays_out_of_the_authors_data_export(world, client, login):
+    """The practice page no longer shows a review the staff hid (an abusive one): the data export must not hand its
+    text to the author either."""
+    import json
+
+    assignment, a, b = world["assignment"], world["a"], world["b"]
+    submit(a, assignment)
+    submit(b, assignment)
+    review_once(b, assignment, comment="You are hopeless at this.")
+    db.session.commit()
+    abusive = db.session.scalar(select(Review).where(Review.reviewer_id == b.id))
+    login(a)
+    data = json.loads(client.get("/progress/my-data.json").get_data(as_text=True))
+    assert [r["comment_md"] for r in data["peer_reviews_received"]] == ["You are hopeless at this."]
+    services.hide_review(abusive, world["owner"], "Abusive")
+    db.session.commit()
+    data = json.loads(client.get("/progress/my-data.json").get_data(as_text=True))
+    assert data["peer_reviews_received"] == []

@@ -78,7 +78,8 @@ def _owned(module_name, model_name, column, order, user, exclude=()):
 
 def _peer_extras(user, data):
     """Connections (either side) and the peer feedback on the learner's own practice responses, without who
-    gave it: reviewers stay anonymous to the author, in the app and here."""
+    gave it: reviewers stay anonymous to the author, in the app and here. Nor a review the staff hid (an abusive
+    one): the practice page no longer shows it to the author, so neither does the export."""
     from lms.models import peers
 
     if hasattr(peers, "Connection"):
@@ -88,7 +89,7 @@ def _peer_extras(user, data):
         review, submission = peers.Review, peers.Submission
         received = db.session.scalars(
             select(review).join(submission, submission.id == review.submission_id)
-            .where(submission.user_id == user.id).order_by(review.id)
+            .where(submission.user_id == user.id, review.hidden_at.is_(None)).order_by(review.id)
         )  # fmt: skip
         data["peer_reviews_received"] = [_row(item, exclude={"reviewer_id"}) for item in received]
 
