@@ -380,3 +380,38 @@ def test_moderation_reasons_and_reports_lose_direction_controls(world, client, u
     assert db.session.get(Thread, thread.id).lock_reason == "Answered, see the FAQ"
     messages = db.session.scalars(select(Notification.message).where(Notification.kind == "moderation")).all()
     assert messages and not any("\u202e" in m or "\u2067" in m for m in messages)
+
+
+def test_a_hidden_or_removed_post_leaves_no_unread_notice_of_it_in_bells_or_digests(world, client, use, outbox):
+    """Once a moderator hides a post (or its author removes it), the people it mentioned or who follow the thread
+    must not still find "Tom mentioned you" in their bell, nor get it in the next digest: the link leads to a post
+    they can no longer read. Staff, who still read a hidden post, keep theirs; the author keeps the moderation
+    notice."""
+    from lms.discussion import events, services
+
+    world.maya.email_preference = "daily"
+    services.set_board_follow(world.course, world.instructor, True)
+    thread = world.thread()
+    hidden = world.reply(thread, world.tom, body="@Maya you clearly have no idea what you are doing")
+    removed = world.reply(thread, world.tom, body="@Maya and another thing")
+    kept = world.reply(thread, world.tom, body="Sorry, that was rude.")
+
+    def notices(user):
+        return {n.url.rsplit("/", 1)[-1] for n in db.session.scalars(select(Notification).where(
+            Notification.user_id == user.id, Notification.kind != "moderation"))}  # fmt: skip
+
+    ids = {str(hidden.id), str(removed.id), str(kept.id)}
+    assert ids <= notices(world.maya) and ids <= notices(world.instructor)
+    use(world.instructor)
+    client.post(world.post_url(thread, hidden, "hide"), data={"reason": "Personal attack"})
+    use(world.tom)
+    client.post(world.post_url(thread, removed, "delete"))
+    assert notices(world.maya) & ids == {str(kept.id)}
+    assert notices(world.instructor) & ids == {str(hidden.id), str(kept.id)}, "staff still read the hidden post"
+    assert "A moderator hid your post" in " ".join(
+        n.message for n in db.session.scalars(select(Notification).where(Notification.user_id == world.tom.id)))
+    use(world.maya)
+    assert "mentioned you" not in client.get("/notifications/").get_data(as_text=True)
+    assert events.send_digests("daily") == 1
+    (digest,) = [m for m in outbox() if m["To"] == world.maya.email]
+    assert f"/posts/{kept.id}" in digest.get_content() and "mentioned you" not in digest.get_content()

@@ -152,6 +152,21 @@ def retitled(course, thread, old_title):
     )
 
 
+def post_withdrawn(course, post, *, staff_still_read):
+    """A moderator hid the post, or its author removed it: the unread notices that point at it ("Tom mentioned you
+    in ...", "... replied in ...") go, so that no bell or digest still calls readers to a post they can no longer
+    read (read ones stay, as history). The course's staff still read a hidden post: theirs stay then. The author's
+    own moderation notice is of another kind and stays."""
+    conditions = [
+        Notification.url == post_url(course, post),
+        Notification.kind.in_(("mention", "reply", "new_thread")),
+        Notification.read_at.is_(None),
+    ]
+    if staff_still_read:
+        conditions.append(Notification.user_id.not_in(staff_ids(course)))
+    db.session.execute(delete(Notification).where(*conditions), execution_options={"synchronize_session": False})
+
+
 def left_course(course, user):
     """`user` left the course (withdrew, or the staff removed them): their unread notifications that link into its
     discussion go, so that no digest mails them and the bell keeps no unread links to a board they can no longer

@@ -49,6 +49,7 @@ def hide_post(course, thread, post, actor, reason):
     if thread.accepted_post_id == post.id:
         thread.accepted_post_id = None
     audit(actor, "discussion.hide", target=post, course=course, detail=f"{thread.title}: {reason}")
+    events.post_withdrawn(course, post, staff_still_read=True)
     events.moderated(course, thread, post.author_id, actor,
                      f"A moderator hid your post in “{thread.title}”: {reason}",
                      events.post_url(course, post))  # fmt: skip

@@ -152,7 +152,7 @@ def renamed_by_moderator(thread):
     ) is not None  # fmt: skip
 
 
-def delete_post(thread, post):
+def delete_post(course, thread, post):
     """Removed by author: the text goes, the row stays so replies (and quotes of it) keep their place."""
     if counts_toward_thread(post):
         add_thread_votes(thread, -post.vote_count)
@@ -160,6 +160,7 @@ def delete_post(thread, post):
     post.body_md, post.body_html = "", ""
     if thread.accepted_post_id == post.id:
         thread.accepted_post_id = None
+    events.post_withdrawn(course, post, staff_still_read=False)
     return post
 
 

@@ -272,7 +272,7 @@ def delete_post(slug, thread_id, post_id):
         abort(403, "This thread is locked, so its posts can no longer be changed.")
     if not ButtonForm().validate_on_submit():
         abort(400)
-    services.delete_post(thread, post)
+    services.delete_post(course, thread, post)
     db.session.commit()
     flash("Your post was removed. Replies to it stay in the thread.", "success")
     return redirect(post_anchor_url(course, thread, post))
