@@ -447,6 +447,31 @@ def test_recent_replies_name_anonymous_authors_to_course_staff_only(world):
     assert [item["author_label"] for item in recent_replies_for_user(world.tom)] == ["Anonymous peer"]
 
 
+def test_recent_replies_leave_out_people_blocked_either_way_but_not_for_staff(world, client, use):
+    """A block keeps the two apart: the replies of someone Maya blocked (or who blocked her) do not reach her bell,
+    so the dashboard's "Recent replies" must not bring them back either. The course's staff still see them."""
+    from lms.discussion.services import recent_replies_for_user
+    from lms.peers import directory
+
+    thread = world.thread(title="Rates for 2025")
+    discussion_services.follow_thread(thread, world.instructor)
+    world.reply(thread, world.tom, body="Yours are too low, as always")
+    use(world.maya)
+    assert "Rates for 2025" in client.get("/").get_data(as_text=True)
+    directory.block(world.maya, world.tom)
+    db.session.commit()
+    assert recent_replies_for_user(world.maya) == []
+    assert "Rates for 2025" not in client.get("/").get_data(as_text=True)
+    assert [item["thread_title"] for item in recent_replies_for_user(world.instructor)] == ["Rates for 2025"]
+    directory.unblock(world.maya, world.tom)
+    directory.block(world.tom, world.maya)
+    db.session.commit()
+    assert recent_replies_for_user(world.maya) == []
+    directory.unblock(world.tom, world.maya)
+    db.session.commit()
+    assert [item["thread_title"] for item in recent_replies_for_user(world.maya)] == ["Rates for 2025"]
+
+
 def test_thread_titles_lose_direction_controls_when_written_edited_or_renamed(world, client, use):
     """A right-to-left override in a title turned round the text after it wherever the title is quoted ("Tom
     replied in <title>"); it is dropped, and a title of nothing else is refused like an empty one."""

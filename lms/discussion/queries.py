@@ -15,7 +15,7 @@ from lms import database
 from lms.discussion import search
 from lms.discussion.people import Byline, Viewer, byline, path_for
 from lms.extensions import db
-from lms.models import Course, CourseStaff, Enrolment, User
+from lms.models import Block, Course, CourseStaff, Enrolment, User
 from lms.models.discussion import Post, PostReport, PostVote, Thread, ThreadFollow, ThreadRead
 from lms.pagination import ListPage
 from lms.permissions import can_take_course, is_course_staff
@@ -354,6 +354,12 @@ def _recent_replies_statement(for_admin):
     ).subquery()
     enrolled = select(Enrolment.course_id).where(Enrolment.user_id == user_id, Enrolment.status == "active")
     staffed = select(CourseStaff.course_id).where(CourseStaff.user_id == user_id)
+    # As for notifications (lms.discussion.events.post_created): no replies of someone blocked either way, except
+    # in courses the user moderates (a learner cannot keep their posts from the staff by blocking them).
+    blocked = union(
+        select(Block.blocked_id).where(Block.blocker_id == user_id),
+        select(Block.blocker_id).where(Block.blocked_id == user_id),
+    ).subquery()
     # Plain rows (no ORM objects): only these columns are shown, and the dashboard runs it on every visit.
     return (
         select(Post.id, Post.author_id, Post.anonymous, Post.created_at, User.display_name, Thread.title, Course.id,
@@ -368,6 +374,8 @@ def _recent_replies_statement(for_admin):
             Post.deleted_at.is_(None),
             Post.hidden_at.is_(None),
             true() if for_admin else or_(Course.id.in_(enrolled), Course.id.in_(staffed)),
+            true() if for_admin else or_(Post.author_id.is_(None), Course.id.in_(staffed),
+                                         Post.author_id.not_in(select(blocked.c[0]))),  # fmt: skip
         )
         .order_by(Post.id.desc())
         .limit(bindparam("limit"))
