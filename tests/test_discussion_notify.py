@@ -334,6 +334,37 @@ def test_a_block_keeps_the_blocked_persons_posts_out_of_the_blockers_notificatio
     assert [n.kind for n in _notes(world.maya)] == ["reply"] and [n.kind for n in _notes(priya)] == ["reply"]
 
 
+def test_a_block_takes_the_unread_notices_already_waiting_out_of_bells_and_digests(world, make_user, runner, outbox):
+    """Blocking stops new notices between the two; the unread ones already waiting ("Tom replied in ...") stayed in
+    the bell and went out in the next digest. They go now, either way round; read ones stay, and the staff keep
+    theirs from the learners of their course."""
+    from lms.discussion import services
+    from lms.peers import directory
+
+    world.maya.email_preference = "daily"
+    thread = world.thread(world.maya, title="Rates for juniors")
+    for follower in (world.maya, world.instructor):
+        services.set_board_follow(world.course, follower, True)
+    world.reply(thread, world.tom, body="My rate is low.")
+    world.reply(thread, world.tom, body="@Maya what is yours?")
+    world.reply(thread, world.admin, body="Thanks both.")
+    db.session.commit()
+    read = [n for n in _notes(world.maya) if "Tom" in n.message][0]
+    read.read_at = read.created_at
+    db.session.commit()
+    directory.block(world.maya, world.tom, world.course)
+    directory.block(world.tom, world.instructor, world.course)
+    db.session.commit()
+    db.session.expire_all()
+    maya = _notes(world.maya)
+    assert [n.id for n in maya if "Tom" in n.message] == [read.id]  # only the one she had read
+    assert any("Tom" not in n.message for n in maya)  # others' notices stay
+    assert len([n for n in _notes(world.instructor) if "Tom" in n.message]) == 2  # the staff keep theirs
+    assert runner.invoke(args=["send-digests", "daily"]).exit_code == 0
+    digests = [m.get_content() for m in outbox() if m["To"] == world.maya.email]
+    assert digests and not any("Tom" in body for body in digests)
+
+
 def test_unfollowing_a_thread_while_following_the_board_says_replies_still_come(world, client, use):
     thread = world.thread(world.tom)
     use(world.maya)

@@ -13,7 +13,7 @@ from lms.database import utcnow
 from lms.discussion.people import Viewer, byline, member_ids, path_for, staff_ids
 from lms.extensions import db
 from lms.mail import send_mail
-from lms.models import Block, Course, Notification, User
+from lms.models import Block, Course, CourseStaff, Notification, User
 from lms.models.discussion import BoardFollow, Post, ThreadFollow
 from lms.notify import absolute_url, notify, shortened
 
@@ -165,6 +165,30 @@ def post_withdrawn(course, post, *, staff_still_read):
     if staff_still_read:
         conditions.append(Notification.user_id.not_in(staff_ids(course)))
     db.session.execute(delete(Notification).where(*conditions), execution_options={"synchronize_session": False})
+
+
+def blocked(blocker, other):
+    """A block between the two, either way, silences the discussion notices one causes the other from now on
+    (_not_blocked, post_created); the unread ones already waiting go too, so that no bell or digest still brings
+    them. Except where the recipient moderates (staff hear of every post in their courses, admins everywhere):
+    a learner cannot keep their posts from the staff by blocking them. Read ones stay, as history."""
+    for recipient, actor in ((blocker, other), (other, blocker)):
+        if recipient.is_admin:
+            continue
+        conditions = [
+            Notification.user_id == recipient.id,  # the notifications' index is by user
+            Notification.actor_id == actor.id,
+            Notification.read_at.is_(None),
+            Notification.kind.in_(("mention", "reply", "new_thread")),
+        ]
+        staffed = db.session.scalars(
+            select(Course.slug).join(CourseStaff, CourseStaff.course_id == Course.id)
+            .where(CourseStaff.user_id == recipient.id)
+        )  # fmt: skip
+        for slug in staffed:
+            board = path_for("discussion.board", slug=slug)
+            conditions.append(Notification.url.not_like(f"%{board}%"))
+        db.session.execute(delete(Notification).where(*conditions), execution_options={"synchronize_session": False})
 
 
 def left_course(course, user):

@@ -8,6 +8,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.database import starts_a_word, utcnow
+from lms.discussion import events as discussion_events
 from lms.discussion.people import path_for
 from lms.extensions import db
 from lms.models import (
@@ -250,6 +251,7 @@ def block(blocker, other, course=None):
                PartnerRequest.matched_with_id.in_((blocker.id, other.id)))
         .values(matched_with_id=None, matched_at=None)
     )  # fmt: skip
+    discussion_events.blocked(blocker, other)
     db.session.flush()
 
 
